@@ -1,0 +1,191 @@
+//! News articles: what a source hands us (`RawArticle`) and what we keep (`Article`).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{Sentiment, Ticker};
+
+/// The upstream an article came through. The bundled sample corpus speaks the same wire
+/// formats, so its items are credited to the vendor whose format they use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Tiingo,
+    Finnhub,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 2] = [SourceKind::Tiingo, SourceKind::Finnhub];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tiingo => "tiingo",
+            Self::Finnhub => "finnhub",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An article as normalised from one upstream item, before de-duplication and scoring.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawArticle {
+    pub source: SourceKind,
+    /// The upstream's own id, as text (both vendors use 64-bit integers today).
+    pub source_item_id: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub url: String,
+    /// Who published it (a domain for Tiingo, a name for Finnhub).
+    pub publisher: String,
+    pub published_at: DateTime<Utc>,
+    pub tickers: BTreeSet<Ticker>,
+}
+
+impl RawArticle {
+    pub fn id(&self) -> ArticleId {
+        ArticleId::for_title(&self.title)
+    }
+
+    pub fn credit(&self) -> SourceCredit {
+        SourceCredit {
+            source: self.source,
+            item_id: self.source_item_id.clone(),
+            url: self.url.clone(),
+            publisher: self.publisher.clone(),
+        }
+    }
+
+    /// The text the model scores: the headline and, when there is one, the summary.
+    pub fn text_to_score(&self) -> String {
+        match self.summary.as_deref().map(str::trim) {
+            Some(summary) if !summary.is_empty() => format!("{}. {}", self.title.trim(), summary),
+            _ => self.title.trim().to_owned(),
+        }
+    }
+}
+
+/// Identifies a story independently of which upstream reported it: the same headline from
+/// Tiingo and Finnhub is one article.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ArticleId(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("article id must be 32 lower-case hex characters")]
+pub struct InvalidArticleId;
+
+impl ArticleId {
+    /// 128 bits of SHA-256 over the normalised headline: stable across processes and
+    /// vendors, which a per-process hash is not.
+    pub fn for_title(title: &str) -> Self {
+        let digest = Sha256::digest(normalize_title(title).as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        Self(hex)
+    }
+
+    pub fn parse(input: &str) -> Result<Self, InvalidArticleId> {
+        let ok = input.len() == 32 && input.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if ok { Ok(Self(input.to_owned())) } else { Err(InvalidArticleId) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ArticleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ArticleId {
+    type Error = InvalidArticleId;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<ArticleId> for String {
+    fn from(value: ArticleId) -> Self {
+        value.0
+    }
+}
+
+/// Lower-cases, keeps letters and digits, and folds every run of anything else into one
+/// space, so "Apple beats estimates!" and "APPLE beats  estimates" are the same story.
+pub fn normalize_title(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    for word in title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// One upstream's report of a story.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceCredit {
+    pub source: SourceKind,
+    pub item_id: String,
+    pub url: String,
+    pub publisher: String,
+}
+
+/// A de-duplicated, scored story as stored and served.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    pub id: ArticleId,
+    pub title: String,
+    pub summary: Option<String>,
+    pub url: String,
+    pub published_at: DateTime<Utc>,
+    pub tickers: BTreeSet<Ticker>,
+    pub credits: Vec<SourceCredit>,
+    pub sentiment: Sentiment,
+    pub model_version: String,
+    pub ingested_at: DateTime<Utc>,
+}
+
+impl Article {
+    pub fn is_credited_to(&self, source: SourceKind) -> bool {
+        self.credits.iter().any(|c| c.source == source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_story_different_punctuation_is_one_id() {
+        let a = ArticleId::for_title("Apple beats estimates; shares rise 3%!");
+        let b = ArticleId::for_title("  APPLE beats estimates -- shares rise 3% ");
+        assert_eq!(a, b);
+        assert_ne!(a, ArticleId::for_title("Apple misses estimates; shares fall 3%"));
+    }
+
+    #[test]
+    fn ids_round_trip_and_reject_garbage() {
+        let id = ArticleId::for_title("x");
+        assert_eq!(ArticleId::parse(id.as_str()).unwrap(), id);
+        assert!(ArticleId::parse("not-an-id").is_err());
+        assert!(ArticleId::parse(&"A".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn normalises_unicode_words() {
+        assert_eq!(normalize_title("Nestlé’s  CEO: \"growth\"…"), "nestlé s ceo growth");
+    }
+}

@@ -1,0 +1,21 @@
+//! Sentiment Analyzer's domain: the types every other crate speaks, the ports adapters
+//! implement (store, news source, clock, sentiment model), the single-table key design, and
+//! the aggregation that turns scored articles into per-ticker sentiment.
+//!
+//! Nothing here knows about AWS, HTTP or files; adapters live in their own crates.
+
+pub mod aggregate;
+pub mod article;
+pub mod clock;
+pub mod configuration;
+pub mod model;
+pub mod sentiment;
+pub mod source;
+pub mod store;
+pub mod table;
+pub mod ticker;
+
+pub use article::{Article, ArticleId, RawArticle, SourceCredit, SourceKind};
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use sentiment::{Sentiment, SentimentLabel};
+pub use ticker::Ticker;

@@ -1,0 +1,185 @@
+//! Articles: one item per story (with the GSI1 feed keys) plus one link item per ticker, all
+//! written in one transaction together with the tickers' hourly aggregates, so a story is
+//! counted exactly once however many times and from however many sources it arrives.
+
+use std::collections::BTreeSet;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Months, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{RECORD, RETENTION_DAYS, VERSION, aggregates, decode, encode, keys};
+use crate::store::{Condition, Cursor, Item, Key, Query, SkRange, Store, StoreError, WriteOp};
+use crate::{Article, ArticleId, Ticker};
+
+/// How many times a credit update is retried when another writer got there first.
+const MAX_CREDIT_ATTEMPTS: usize = 8;
+/// How many monthly feed partitions a feed read walks back through.
+const FEED_MONTHS: u32 = (RETENTION_DAYS / 30 + 1) as u32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// A story we had not seen: stored and counted.
+    Inserted,
+    /// A story we had, newly credited to another source (or to more tickers).
+    Credited,
+    /// Nothing new.
+    Duplicate,
+}
+
+fn expiry(article: &Article) -> i64 {
+    (article.published_at + Duration::days(RETENTION_DAYS)).timestamp()
+}
+
+fn article_key(id: &ArticleId) -> Key {
+    Key::new(keys::article_pk(id), keys::ARTICLE_SK)
+}
+
+fn article_item(article: &Article, version: i64) -> Result<Item, StoreError> {
+    Ok(Item::new(article_key(&article.id))
+        .with_gsi1(keys::feed_pk(article.published_at), keys::feed_sk(article.published_at, &article.id))
+        .with_expiry(expiry(article))
+        .with_attr(RECORD, encode(article)?)
+        .with_attr(VERSION, version))
+}
+
+fn link_item(article: &Article, ticker: &Ticker, version: i64) -> Result<Item, StoreError> {
+    let key = Key::new(keys::ticker_pk(ticker), keys::ticker_article_sk(article.published_at, &article.id));
+    Ok(Item::new(key)
+        .with_expiry(expiry(article))
+        .with_attr(RECORD, encode(article)?)
+        .with_attr(VERSION, version))
+}
+
+/// Stores a scored article, or credits an existing one with the new sources and tickers.
+/// Idempotent: recording the same article again returns `Duplicate` and changes nothing.
+pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcome, StoreError> {
+    let mut ops = vec![WriteOp::Put { item: article_item(article, 1)?, condition: Condition::NotExists }];
+    for ticker in &article.tickers {
+        ops.push(WriteOp::Put { item: link_item(article, ticker, 1)?, condition: Condition::Always });
+        ops.push(WriteOp::Update(aggregates::count_article(ticker, article)));
+    }
+    match store.transact(ops).await {
+        Ok(()) => return Ok(RecordOutcome::Inserted),
+        Err(StoreError::ConditionFailed { index: 0 }) => {}
+        Err(other) => return Err(other),
+    }
+
+    for _ in 0..MAX_CREDIT_ATTEMPTS {
+        let Some(item) = store.get(&article_key(&article.id)).await? else {
+            // Expired between our write and this read: store it afresh.
+            return Box::pin(record(store, article)).await;
+        };
+        let version = item.counter(VERSION);
+        let stored: Article = decode(&item)?;
+        let new_credits: Vec<_> =
+            article.credits.iter().filter(|c| !stored.is_credited_to(c.source)).cloned().collect();
+        let new_tickers: BTreeSet<Ticker> = article.tickers.difference(&stored.tickers).cloned().collect();
+        if new_credits.is_empty() && new_tickers.is_empty() {
+            return Ok(RecordOutcome::Duplicate);
+        }
+        let mut merged = stored;
+        merged.credits.extend(new_credits);
+        merged.tickers.extend(new_tickers.iter().cloned());
+
+        let next = version + 1;
+        let mut ops = vec![WriteOp::Put {
+            item: article_item(&merged, next)?,
+            condition: Condition::Equals(VERSION.into(), Value::from(version)),
+        }];
+        for ticker in &merged.tickers {
+            ops.push(WriteOp::Put { item: link_item(&merged, ticker, next)?, condition: Condition::Always });
+            if new_tickers.contains(ticker) {
+                ops.push(WriteOp::Update(aggregates::count_article(ticker, &merged)));
+            }
+        }
+        match store.transact(ops).await {
+            Ok(()) => return Ok(RecordOutcome::Credited),
+            Err(StoreError::ConditionFailed { index: 0 }) => continue,
+            Err(other) => return Err(other),
+        }
+    }
+    Err(StoreError::Unavailable(format!("article {} kept changing under concurrent writers", article.id)))
+}
+
+pub async fn get(store: &dyn Store, id: &ArticleId) -> Result<Option<Article>, StoreError> {
+    store.get(&article_key(id)).await?.map(|item| decode(&item)).transpose()
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArticlePage {
+    pub articles: Vec<Article>,
+    pub next: Option<Cursor>,
+}
+
+/// A ticker's articles, newest first.
+pub async fn for_ticker(
+    store: &dyn Store,
+    ticker: &Ticker,
+    limit: usize,
+    cursor: Option<Cursor>,
+) -> Result<ArticlePage, StoreError> {
+    let query = Query::partition(keys::ticker_pk(ticker))
+        .sk(SkRange::Prefix(keys::TICKER_ARTICLE_PREFIX.into()))
+        .newest_first()
+        .limit(limit)
+        .after(cursor);
+    let page = store.query(&query).await?;
+    let articles = page.items.iter().map(decode).collect::<Result<_, _>>()?;
+    Ok(ArticlePage { articles, next: page.next })
+}
+
+/// Position in the all-tickers feed: which monthly partition, and where inside it.
+#[derive(Serialize, Deserialize)]
+struct FeedCursor {
+    month: String,
+    inner: Option<String>,
+}
+
+/// All articles, newest first, walking the monthly GSI1 partitions back from `now`.
+pub async fn feed(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    limit: usize,
+    cursor: Option<Cursor>,
+) -> Result<ArticlePage, StoreError> {
+    let months: Vec<DateTime<Utc>> =
+        (0..=FEED_MONTHS).filter_map(|back| now.checked_sub_months(Months::new(back))).collect();
+    let (mut month_index, mut inner) = match cursor {
+        None => (0, None),
+        Some(Cursor(text)) => {
+            let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| StoreError::InvalidCursor)?;
+            let parsed: FeedCursor = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
+            let index = months
+                .iter()
+                .position(|m| keys::feed_pk(*m) == parsed.month)
+                .ok_or(StoreError::InvalidCursor)?;
+            (index, parsed.inner.map(Cursor))
+        }
+    };
+
+    let mut articles: Vec<Article> = Vec::with_capacity(limit);
+    while month_index < months.len() && articles.len() < limit {
+        let month_pk = keys::feed_pk(months[month_index]);
+        let query =
+            Query::gsi1(month_pk.clone()).newest_first().limit(limit - articles.len()).after(inner.take());
+        let page = store.query(&query).await?;
+        for item in &page.items {
+            articles.push(decode(item)?);
+        }
+        match page.next {
+            Some(next) => inner = Some(next),
+            None => month_index += 1,
+        }
+        if articles.len() >= limit {
+            break;
+        }
+    }
+    let next = (month_index < months.len()).then(|| {
+        let cursor = FeedCursor { month: keys::feed_pk(months[month_index]), inner: inner.map(|c| c.0) };
+        Cursor(URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default()))
+    });
+    Ok(ArticlePage { articles, next })
+}
