@@ -1,1 +1,37 @@
+//! News sources: the Tiingo and Finnhub clients, the parsers for their wire formats, and the
+//! bundled sample corpus that goes through those same parsers offline.
 
+pub mod finnhub;
+mod http;
+pub mod sample;
+pub mod tiingo;
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use domain::Ticker;
+
+pub use http::HttpConfig;
+
+/// Upper bound on tickers credited to one article (keeps one article's write transaction small).
+pub const MAX_TICKERS_PER_ARTICLE: usize = 20;
+/// Headlines longer than this are cut (no real headline is; garbage sometimes is).
+pub const MAX_TITLE_CHARS: usize = 500;
+pub const MAX_SUMMARY_CHARS: usize = 2_000;
+
+/// Valid, de-duplicated, capped tickers from upstream strings; garbage is dropped.
+pub(crate) fn parse_tickers<'a>(raw: impl IntoIterator<Item = &'a str>) -> BTreeSet<Ticker> {
+    raw.into_iter().filter_map(|t| Ticker::parse(t).ok()).take(MAX_TICKERS_PER_ARTICLE).collect()
+}
+
+pub(crate) fn clean_text(text: &str, max_chars: usize) -> Option<String> {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.is_empty() {
+        return None;
+    }
+    Some(collapsed.chars().take(max_chars).collect())
+}
+
+pub(crate) fn in_window(at: DateTime<Utc>, since: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+    at >= since && at <= until
+}

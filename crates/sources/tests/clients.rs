@@ -1,0 +1,180 @@
+//! The live clients against a real HTTP server on loopback (wiremock), fed fixture bodies.
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use domain::Ticker;
+use domain::source::{FetchRequest, NewsSource, SourceError};
+use secrecy::SecretString;
+use sources::HttpConfig;
+use sources::finnhub::FinnhubClient;
+use sources::tiingo::TiingoClient;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECRET: &str = "sk-test-0123456789";
+
+fn fixture(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+}
+
+fn fast() -> HttpConfig {
+    HttpConfig {
+        timeout: Duration::from_secs(5),
+        retries: 2,
+        retry_backoff: Duration::ZERO,
+        max_body_bytes: 1 << 20,
+    }
+}
+
+fn request(tickers: &[&str]) -> FetchRequest {
+    FetchRequest {
+        tickers: tickers.iter().map(|t| Ticker::parse(t).unwrap()).collect(),
+        since: Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap(),
+        until: Utc.with_ymd_and_hms(2025, 3, 6, 0, 0, 0).unwrap(),
+    }
+}
+
+fn tiingo_item(id: i64) -> serde_json::Value {
+    serde_json::json!({"id": id, "title": format!("Story {id}"), "url": "u", "description": "",
+        "publishedDate": "2025-03-04T14:05:00Z", "crawlDate": "2025-03-04T14:05:00Z",
+        "source": "reuters.com", "tickers": ["aapl"], "tags": []})
+}
+
+#[tokio::test]
+async fn tiingo_sends_the_token_in_a_header_and_pages_until_a_short_page() {
+    let server = MockServer::start().await;
+    let page = |ids: std::ops::Range<i64>| serde_json::Value::Array(ids.map(tiingo_item).collect());
+    Mock::given(method("GET"))
+        .and(path("/tiingo/news"))
+        .and(header("Authorization", format!("Token {SECRET}").as_str()))
+        .and(query_param("tickers", "aapl,msft"))
+        .and(query_param("offset", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(0..3)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The feed moved: item 2 shows up again on the second page.
+    Mock::given(method("GET"))
+        .and(path("/tiingo/news"))
+        .and(query_param("offset", "3"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(2..4)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client =
+        TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap().with_paging(3, 10);
+    let fetched = client.fetch(&request(&["AAPL", "MSFT"])).await.unwrap();
+    let ids: Vec<_> = fetched.articles.iter().map(|a| a.source_item_id.as_str()).collect();
+    assert_eq!(ids, ["0", "1", "2", "3"]);
+    for received in server.received_requests().await.unwrap() {
+        assert!(!received.url.as_str().contains(SECRET), "token must never be in a URL");
+    }
+}
+
+#[tokio::test]
+async fn tiingo_retries_server_errors_but_not_auth_failures() {
+    let server = MockServer::start().await;
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("tiingo/news_200.json")))
+        .mount(&server)
+        .await;
+    let client = TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let fetched = client.fetch(&request(&["NVDA"])).await.unwrap();
+    assert_eq!(fetched.articles.len(), 2);
+
+    let denied = MockServer::start().await;
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(403).set_body_string(fixture("tiingo/403_invalid_token.json")))
+        .expect(1)
+        .mount(&denied)
+        .await;
+    let client = TiingoClient::new(&denied.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let err = client.fetch(&request(&["NVDA"])).await.unwrap_err();
+    assert!(matches!(err, SourceError::Unauthorized(_)), "{err:?}");
+    assert!(!err.to_string().contains(SECRET));
+}
+
+#[tokio::test]
+async fn tiingo_filters_dates_it_was_asked_to_filter() {
+    let server = MockServer::start().await;
+    let body = serde_json::json!([
+        {"id": 1, "title": "in", "publishedDate": "2025-03-04T00:00:00Z", "tickers": ["aapl"]},
+        {"id": 2, "title": "too old", "publishedDate": "2024-01-01T00:00:00Z", "tickers": ["aapl"]},
+    ]);
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let client = TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let fetched = client.fetch(&request(&["AAPL"])).await.unwrap();
+    assert_eq!(fetched.articles.len(), 1);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let server = MockServer::start().await;
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[".to_owned() + &" ".repeat(2 << 20) + "]"))
+        .mount(&server)
+        .await;
+    let client = TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    assert!(matches!(client.fetch(&request(&["AAPL"])).await, Err(SourceError::Malformed(_))));
+}
+
+#[tokio::test]
+async fn finnhub_asks_per_symbol_and_keeps_partial_results() {
+    let server = MockServer::start().await;
+    Mock::given(path("/company-news"))
+        .and(header("X-Finnhub-Token", SECRET))
+        .and(query_param("symbol", "AAPL"))
+        .and(query_param("from", "2025-03-01"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("finnhub/company_news_200.json")))
+        .mount(&server)
+        .await;
+    Mock::given(path("/company-news"))
+        .and(query_param("symbol", "MSFT"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
+        .mount(&server)
+        .await;
+    let client = FinnhubClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let fetched = client.fetch(&request(&["AAPL", "MSFT"])).await.unwrap();
+    assert_eq!(fetched.articles.len(), 2);
+    assert_eq!(fetched.partial_errors.len(), 1);
+    assert!(matches!(fetched.partial_errors[0], SourceError::Upstream { status: 502, .. }));
+}
+
+#[tokio::test]
+async fn finnhub_stops_at_the_first_auth_failure() {
+    let server = MockServer::start().await;
+    Mock::given(path("/company-news"))
+        .respond_with(ResponseTemplate::new(401).set_body_string(fixture("finnhub/401_invalid_key.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = FinnhubClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let err = client.fetch(&request(&["AAPL", "MSFT", "NVDA"])).await.unwrap_err();
+    assert!(matches!(err, SourceError::Unauthorized(_)));
+}
+
+#[tokio::test]
+async fn unreachable_upstreams_are_network_errors() {
+    // A port that was just free: nothing listens there, so connecting is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let uri = format!("http://127.0.0.1:{port}");
+    let client = FinnhubClient::new(&uri, SecretString::from(SECRET), fast()).unwrap();
+    let err = client.fetch(&request(&["AAPL"])).await.unwrap_err();
+    assert!(matches!(err, SourceError::Network(_)), "{err:?}");
+}
+
+#[test]
+fn debug_output_never_shows_the_token() {
+    let t = TiingoClient::new("http://127.0.0.1:1", SecretString::from(SECRET), fast()).unwrap();
+    let f = FinnhubClient::new("http://127.0.0.1:1", SecretString::from(SECRET), fast()).unwrap();
+    assert!(!format!("{t:?}{f:?}").contains(SECRET));
+}
