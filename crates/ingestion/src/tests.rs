@@ -1,0 +1,226 @@
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{TimeZone, Utc};
+use domain::FakeClock;
+use domain::configuration::{ConfigName, Configuration, ConfigurationId, SessionKey};
+use domain::source::Fetched;
+use domain::table::{aggregates, articles as article_table};
+use sources::sample::{self, SampleSource};
+use store_embedded::EmbeddedStore;
+
+use super::*;
+
+struct Scripted {
+    kind: SourceKind,
+    response: Result<Fetched, SourceError>,
+    requests: Mutex<Vec<FetchRequest>>,
+}
+
+#[async_trait]
+impl NewsSource for Scripted {
+    fn kind(&self) -> SourceKind {
+        self.kind
+    }
+    async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, SourceError> {
+        self.requests.lock().unwrap().push(request.clone());
+        self.response.clone()
+    }
+}
+
+fn scripted(kind: SourceKind, response: Result<Fetched, SourceError>) -> Arc<Scripted> {
+    Arc::new(Scripted { kind, response, requests: Mutex::new(Vec::new()) })
+}
+
+struct World {
+    store: Arc<dyn Store>,
+    clock: Arc<FakeClock>,
+}
+
+fn world() -> World {
+    let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()));
+    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()).unwrap());
+    World { store, clock }
+}
+
+fn config() -> PipelineConfig {
+    PipelineConfig {
+        default_watchlist: sample::tickers().into_iter().collect(),
+        lookback: Duration::days(30),
+        write_concurrency: 4,
+    }
+}
+
+impl World {
+    fn pipeline(&self, sources: Vec<Arc<dyn NewsSource>>) -> Pipeline {
+        Pipeline::new(
+            self.store.clone(),
+            sources,
+            Arc::new(scoring::shipped().clone()),
+            self.clock.clone(),
+            config(),
+        )
+    }
+
+    fn sample(&self) -> Pipeline {
+        self.pipeline(SampleSource::both(self.clock.clone()))
+    }
+}
+
+fn raw(source: SourceKind, id: &str, title: &str, tickers: &[&str]) -> RawArticle {
+    RawArticle {
+        source,
+        source_item_id: id.into(),
+        title: title.into(),
+        summary: None,
+        url: format!("https://example.test/{id}"),
+        publisher: "example".into(),
+        published_at: Utc.with_ymd_and_hms(2026, 11, 28, 10, 30, 0).unwrap(),
+        tickers: tickers.iter().map(|t| Ticker::parse(t).unwrap()).collect(),
+    }
+}
+
+fn fetched(articles: Vec<RawArticle>) -> Result<Fetched, SourceError> {
+    Ok(Fetched { articles, ..Fetched::default() })
+}
+
+#[tokio::test]
+async fn a_second_run_over_the_same_input_adds_nothing() {
+    let w = world();
+    let first = w.sample().run_once().await.unwrap();
+    assert!(first.new >= 300, "{first:#?}");
+    assert_eq!(first.errors, 0, "{first:#?}");
+    let tiingo = &first.sources[&SourceKind::Tiingo];
+    let finnhub = &first.sources[&SourceKind::Finnhub];
+    assert!(finnhub.duplicates >= 20, "cross-source duplicates are recognised: {finnhub:?}");
+    assert!(tiingo.skipped > 0, "items without tickers are skipped: {tiingo:?}");
+
+    w.clock.advance(Duration::minutes(15));
+    let second = w.sample().run_once().await.unwrap();
+    assert_eq!(second.new, 0, "{second:#?}");
+    assert_eq!(second.fetched, first.fetched);
+    assert_eq!(second.duplicates, first.fetched - tiingo.skipped);
+}
+
+#[tokio::test]
+async fn aggregates_count_each_story_once() {
+    let w = world();
+    w.sample().run_once().await.unwrap();
+    w.sample().run_once().await.unwrap();
+    let aapl = Ticker::parse("AAPL").unwrap();
+    let now = w.clock.now();
+    let buckets = aggregates::load(&*w.store, &aapl, now - Duration::days(60), now).await.unwrap();
+    let counted: i64 = buckets.iter().map(|b| b.articles()).sum();
+    let mut stored = 0;
+    let mut cursor = None;
+    loop {
+        let page = article_table::for_ticker(&*w.store, &aapl, 100, cursor).await.unwrap();
+        stored += page.articles.len() as i64;
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert!(stored > 20);
+    assert_eq!(counted, stored, "hourly aggregates agree with the stored articles");
+}
+
+#[tokio::test]
+async fn the_same_story_from_two_sources_is_one_article_credited_to_both() {
+    let w = world();
+    let tiingo = scripted(
+        SourceKind::Tiingo,
+        fetched(vec![raw(SourceKind::Tiingo, "1", "Apple beats estimates!", &["aapl"])]),
+    );
+    let finnhub = scripted(
+        SourceKind::Finnhub,
+        fetched(vec![raw(SourceKind::Finnhub, "9", "APPLE beats estimates", &["AAPL", "MSFT"])]),
+    );
+    let summary = w.pipeline(vec![tiingo, finnhub]).run_once().await.unwrap();
+    assert_eq!(summary.new, 1);
+    assert_eq!(summary.sources[&SourceKind::Finnhub].duplicates, 1);
+    let id = ArticleId::for_title("Apple beats estimates");
+    let article = article_table::get(&*w.store, &id).await.unwrap().unwrap();
+    let credited: Vec<_> = article.credits.iter().map(|c| c.source).collect();
+    assert_eq!(credited, [SourceKind::Tiingo, SourceKind::Finnhub]);
+    assert_eq!(article.tickers.len(), 2, "tickers from both reports");
+}
+
+#[tokio::test]
+async fn a_later_report_from_another_source_credits_without_recounting() {
+    let w = world();
+    let story = |s| raw(s, "1", "Nvidia raises guidance", &["NVDA"]);
+    let only_tiingo = scripted(SourceKind::Tiingo, fetched(vec![story(SourceKind::Tiingo)]));
+    w.pipeline(vec![only_tiingo]).run_once().await.unwrap();
+    let finnhub = scripted(SourceKind::Finnhub, fetched(vec![story(SourceKind::Finnhub)]));
+    let summary = w.pipeline(vec![finnhub]).run_once().await.unwrap();
+    let f = &summary.sources[&SourceKind::Finnhub];
+    assert_eq!((f.new, f.duplicates, f.credited), (0, 1, 1));
+    let nvda = Ticker::parse("NVDA").unwrap();
+    let now = w.clock.now();
+    let buckets = aggregates::load(&*w.store, &nvda, now - Duration::days(1), now).await.unwrap();
+    assert_eq!(buckets.iter().map(|b| b.articles()).sum::<i64>(), 1);
+}
+
+#[tokio::test]
+async fn one_failing_source_does_not_stop_the_other() {
+    let w = world();
+    let down = scripted(SourceKind::Tiingo, Err(SourceError::Unauthorized("Invalid token.".into())));
+    let up = scripted(
+        SourceKind::Finnhub,
+        fetched(vec![raw(SourceKind::Finnhub, "1", "Tesla recalls vehicles", &["TSLA"])]),
+    );
+    let summary = w.pipeline(vec![down, up]).run_once().await.unwrap();
+    assert_eq!(summary.sources[&SourceKind::Tiingo].status, SourceStatus::Failed);
+    assert!(summary.sources[&SourceKind::Tiingo].error_messages[0].contains("Invalid token"));
+    assert_eq!(summary.new, 1);
+    assert!(!summary.all_sources_failed());
+
+    let both_down = vec![
+        scripted(SourceKind::Tiingo, Err(SourceError::Network("refused".into()))) as Arc<dyn NewsSource>,
+        scripted(SourceKind::Finnhub, Err(SourceError::Network("refused".into()))),
+    ];
+    assert!(w.pipeline(both_down).run_once().await.unwrap().all_sources_failed());
+}
+
+#[tokio::test]
+async fn configured_tickers_are_fetched_too() {
+    let w = world();
+    let session = SessionKey::from_hash_hex("ab".repeat(16));
+    let tickers: BTreeSet<Ticker> = ["IBM", "AAPL"].iter().map(|t| Ticker::parse(t).unwrap()).collect();
+    let config = Configuration::new(
+        ConfigurationId::parse("c1").unwrap(),
+        ConfigName::parse("Mine").unwrap(),
+        tickers,
+    )
+    .unwrap();
+    configurations::create(&*w.store, &session, &config).await.unwrap();
+    let source = scripted(SourceKind::Tiingo, fetched(vec![]));
+    w.pipeline(vec![source.clone()]).run_once().await.unwrap();
+    let asked: Vec<String> =
+        source.requests.lock().unwrap()[0].tickers.iter().map(|t| t.to_string()).collect();
+    assert!(asked.contains(&"IBM".to_owned()), "{asked:?}");
+
+    // Once no configuration watches it, it is no longer fetched.
+    configurations::delete(&*w.store, &session, &config.id).await.unwrap();
+    let source = scripted(SourceKind::Tiingo, fetched(vec![]));
+    w.pipeline(vec![source.clone()]).run_once().await.unwrap();
+    let asked: Vec<String> =
+        source.requests.lock().unwrap()[0].tickers.iter().map(|t| t.to_string()).collect();
+    assert!(!asked.contains(&"IBM".to_owned()), "{asked:?}");
+}
+
+#[tokio::test]
+async fn concurrent_runs_store_each_story_once() {
+    let w = world();
+    let (a, b) = (w.sample(), w.sample());
+    let (first, second) = tokio::join!(a.run_once(), b.run_once());
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let alone = {
+        let fresh = world();
+        fresh.sample().run_once().await.unwrap().new
+    };
+    assert_eq!(first.new + second.new, alone, "racing runs together store what one run would");
+    assert_eq!(first.errors + second.errors, 0);
+}
