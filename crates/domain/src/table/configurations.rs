@@ -85,3 +85,9 @@ pub async fn watched_tickers(store: &dyn Store) -> Result<BTreeSet<Ticker>, Stor
         }
     }
 }
+
+/// Whether at least one configuration watches `ticker`.
+pub async fn is_watched(store: &dyn Store, ticker: &Ticker) -> Result<bool, StoreError> {
+    let item = store.get(&Key::new(keys::WATCH_PK, keys::watch_sk(ticker))).await?;
+    Ok(item.is_some_and(|i| i.counter(WATCHERS) > 0))
+}

@@ -1,0 +1,156 @@
+//! Handlers. Each parses its input, asks the domain's table functions, and shapes JSON.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, Utc};
+use domain::aggregate;
+use domain::table::{aggregates, articles, configurations, runs};
+use domain::{Article, Ticker};
+use serde_json::{Value, json};
+
+use crate::params::{self, window_label};
+use crate::{ApiError, AppState};
+
+/// Sentiment and articles change at most every ingestion run; let CloudFront absorb reads.
+const CACHE_SECONDS: u32 = 60;
+
+fn cached(body: Value) -> Response {
+    let mut response = Json(body).into_response();
+    let value = HeaderValue::from_str(&format!("public, max-age={CACHE_SECONDS}"));
+    if let Ok(value) = value {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    response
+}
+
+type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+
+fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
+    params.map(|Query(p)| p).map_err(|e| {
+        ApiError::bad_request("invalid_parameter", format!("query string is malformed: {}", e.body_text()))
+    })
+}
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    let store = state.store.health().await;
+    let last = match &store {
+        Ok(()) => runs::latest(&*state.store).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let last_ingestion = last.map(|run| {
+        json!({
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "new": run.summary.get("new"),
+            "errors": run.summary.get("errors"),
+        })
+    });
+    let mut response = match store {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({
+                "status": "ok",
+                "store": "ok",
+                "version": env!("CARGO_PKG_VERSION"),
+                "last_ingestion": last_ingestion,
+            })),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check: store unusable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "store": "unavailable", "version": env!("CARGO_PKG_VERSION") })),
+            )
+                .into_response()
+        }
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A ticker is known if it is on the default watchlist, watched by a configuration, or has
+/// stored history. Anything else is a 404 rather than an empty answer that looks like news.
+async fn known(state: &AppState, ticker: &Ticker) -> Result<(), ApiError> {
+    if state.default_watchlist.contains(ticker)
+        || configurations::is_watched(&*state.store, ticker).await?
+        || aggregates::has_history(&*state.store, ticker).await?
+    {
+        return Ok(());
+    }
+    Err(ApiError::NotFound(format!("no sentiment data for {ticker}: it is not watched and has no news")))
+}
+
+pub async fn ticker_sentiment(
+    State(state): State<AppState>,
+    Path(symbol): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let params = query(params)?;
+    let ticker = params::ticker(&symbol)?;
+    let hours = params::window_hours(&params)?;
+    known(&state, &ticker).await?;
+    let now = state.clock.now();
+    let buckets = aggregates::load(&*state.store, &ticker, now - Duration::hours(hours - 1), now).await?;
+    let summary = aggregate::summarize(&buckets, now, state.half_life);
+    Ok(cached(json!({
+        "ticker": ticker,
+        "window": window_label(hours),
+        "score": summary.score.map(|s| (s * 1e4).round() / 1e4),
+        "label": summary.label,
+        "counts": summary.counts,
+        "last_updated": summary.last_updated,
+        "as_of": now,
+    })))
+}
+
+pub async fn articles(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+    let params = query(params)?;
+    let limit = params::limit(&params)?;
+    let cursor = params::cursor(&params)?;
+    let page = match params.get("ticker") {
+        Some(raw) => {
+            let ticker = params::ticker(raw)?;
+            known(&state, &ticker).await?;
+            articles::for_ticker(&*state.store, &ticker, limit, cursor).await?
+        }
+        None => articles::feed(&*state.store, state.clock.now(), limit, cursor).await?,
+    };
+    Ok(cached(json!({
+        "articles": page.articles.iter().map(article_json).collect::<Vec<_>>(),
+        "next_cursor": page.next.map(|c| c.0),
+    })))
+}
+
+fn article_json(a: &Article) -> Value {
+    let published: DateTime<Utc> = a.published_at;
+    json!({
+        "id": a.id,
+        "title": a.title,
+        "summary": a.summary,
+        "url": a.url,
+        "published_at": published,
+        "tickers": a.tickers,
+        "sources": a.credits.iter().map(|c| json!({
+            "source": c.source, "publisher": c.publisher, "url": c.url,
+        })).collect::<Vec<_>>(),
+        "sentiment": {
+            "label": a.sentiment.label,
+            "score": (a.sentiment.score * 1e4).round() / 1e4,
+            "confidence": (a.sentiment.confidence * 1e4).round() / 1e4,
+            "model": a.model_version,
+        },
+    })
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
