@@ -192,8 +192,7 @@ impl Pipeline {
                 let Some(summary) = summaries.get_mut(kind) else { continue };
                 match &outcome {
                     Ok(RecordOutcome::Inserted) if position == 0 => summary.new += 1,
-                    Ok(RecordOutcome::Inserted) => summary.duplicates += 1,
-                    Ok(RecordOutcome::Credited) => {
+                    Ok(RecordOutcome::Inserted | RecordOutcome::Credited) => {
                         summary.duplicates += 1;
                         summary.credited += 1;
                     }

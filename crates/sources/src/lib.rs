@@ -35,3 +35,34 @@ pub(crate) fn clean_text(text: &str, max_chars: usize) -> Option<String> {
 pub(crate) fn in_window(at: DateTime<Utc>, since: DateTime<Utc>, until: DateTime<Utc>) -> bool {
     at >= since && at <= until
 }
+
+/// Where a live vendor is and the key to use there.
+pub struct Credentials {
+    pub base_url: String,
+    pub api_key: secrecy::SecretString,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"[redacted]")
+            .finish()
+    }
+}
+
+/// The live sources for whichever vendors have credentials.
+pub fn live_sources(
+    tiingo: Option<Credentials>,
+    finnhub: Option<Credentials>,
+    http: &HttpConfig,
+) -> Result<Vec<std::sync::Arc<dyn domain::source::NewsSource>>, domain::source::SourceError> {
+    let mut out: Vec<std::sync::Arc<dyn domain::source::NewsSource>> = Vec::new();
+    if let Some(c) = tiingo {
+        out.push(std::sync::Arc::new(tiingo::TiingoClient::new(&c.base_url, c.api_key, http.clone())?));
+    }
+    if let Some(c) = finnhub {
+        out.push(std::sync::Arc::new(finnhub::FinnhubClient::new(&c.base_url, c.api_key, http.clone())?));
+    }
+    Ok(out)
+}

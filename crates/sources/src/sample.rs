@@ -84,7 +84,8 @@ impl NewsSource for SampleSource {
 
     async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, SourceError> {
         let corpus = load()?;
-        let shift = (self.clock.now() - NEWEST_AGE) - corpus.newest;
+        // Whole seconds, so re-based times look like the vendors' own.
+        let shift = Duration::seconds(((self.clock.now() - NEWEST_AGE) - corpus.newest).num_seconds());
         let wanted = |tickers: &std::collections::BTreeSet<Ticker>| {
             request.tickers.iter().any(|t| tickers.contains(t))
         };

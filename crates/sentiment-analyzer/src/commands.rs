@@ -1,0 +1,120 @@
+//! The three commands.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::AppState;
+use domain::model::SentimentModel;
+use ingestion::Pipeline;
+use serde_json::json;
+
+use crate::cli::{Command, IngestArgs, ScoreArgs, ServeArgs};
+use crate::setup::{self, BoxError};
+
+pub async fn run(command: Command) -> Result<ExitCode, BoxError> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Ingest(args) => ingest(args).await,
+        Command::Score(args) => score(args),
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode, BoxError> {
+    let clock = setup::clock();
+    let store = setup::open_store(&args.store, clock.clone())?;
+    let pipeline = setup::pipeline(&args.pipeline, store.clone(), clock.clone())?;
+    let state = AppState::new(store, clock, setup::watchlist(&args.pipeline)?);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    let addr = listener.local_addr()?;
+
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let every: Duration = *args.ingest_every;
+    let ingest_loop = tokio::spawn(ingest_forever(pipeline, every.max(Duration::from_secs(1)), stopped));
+
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, api::router(state)).with_graceful_shutdown(setup::shutdown_signal()).await?;
+
+    tracing::info!("shutting down");
+    let _ = stop.send(true);
+    // A run in progress stops between articles; each article's write is atomic.
+    let _ = ingest_loop.await;
+    tracing::info!("stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the pipeline now and then every `every`, until told to stop.
+async fn ingest_forever(pipeline: Pipeline, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = ticks.tick() => {}
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            result = pipeline.run_once() => {
+                if let Err(error) = result {
+                    tracing::error!(error = %setup::cause_chain(&error), "ingestion run failed");
+                }
+            }
+        }
+    }
+}
+
+async fn ingest(args: IngestArgs) -> Result<ExitCode, BoxError> {
+    let clock = setup::clock();
+    let store = setup::open_store(&args.store, clock.clone())?;
+    let pipeline = setup::pipeline(&args.pipeline, store, clock)?;
+    if args.once {
+        let summary = pipeline.run_once().await?;
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(if summary.all_sources_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+    }
+    let every: Duration = *args.every;
+    let mut ticks = tokio::time::interval(every.max(Duration::from_secs(1)));
+    let shutdown = setup::shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return Ok(ExitCode::SUCCESS),
+            _ = ticks.tick() => {
+                let summary = pipeline.run_once().await?;
+                println!("{}", serde_json::to_string(&summary)?);
+            }
+        }
+    }
+}
+
+fn score(args: ScoreArgs) -> Result<ExitCode, BoxError> {
+    let model = Arc::new(scoring::shipped().clone());
+    let mut texts = Vec::new();
+    for text in args.texts {
+        if text == "-" {
+            for line in std::io::stdin().lock().lines() {
+                let line = line?;
+                if !line.trim().is_empty() {
+                    texts.push(line);
+                }
+            }
+        } else {
+            texts.push(text);
+        }
+    }
+    for text in texts {
+        let s = model.score(&text);
+        let line = json!({
+            "text": text,
+            "label": s.label,
+            "score": (s.score * 1e4).round() / 1e4,
+            "confidence": (s.confidence * 1e4).round() / 1e4,
+            "model": model.version(),
+        });
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
