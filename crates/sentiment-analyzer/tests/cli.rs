@@ -1,0 +1,212 @@
+//! The pipeline end to end through the real binary and its HTTP API.
+
+mod support;
+
+use serde_json::Value;
+use support::{Server, command, ingest_once, run, text};
+use wiremock::matchers::{header, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[test]
+fn score_prints_one_json_object_per_text() {
+    let out = run(command(&[
+        "score",
+        "Shares soar after record profit",
+        "Stock plunges on fraud probe",
+        "Board meets Tuesday",
+    ]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["label"], "positive");
+    assert_eq!(lines[1]["label"], "negative");
+    for line in &lines {
+        let score = line["score"].as_f64().unwrap();
+        let confidence = line["confidence"].as_f64().unwrap();
+        assert!((-1.0..=1.0).contains(&score) && (0.0..=1.0).contains(&confidence), "{line}");
+    }
+}
+
+#[test]
+fn score_reads_stdin_and_requires_input() {
+    let mut child = command(&["score", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"Profit warning sends shares lower\n\nRecord sales\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stdout).lines().count(), 2);
+    let none = run(&mut command(&["score"]));
+    assert!(!none.status.success());
+}
+
+#[test]
+fn ingesting_twice_adds_nothing_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ingest_once(dir.path());
+    assert!(first["new"].as_u64().unwrap() >= 300, "{first}");
+    assert!(first["sources"]["finnhub"]["duplicates"].as_u64().unwrap() >= 20, "{first}");
+    let second = ingest_once(dir.path());
+    assert_eq!(second["new"], 0, "{second}");
+    assert_eq!(second["sources"]["tiingo"]["new"], 0);
+    assert_eq!(second["sources"]["finnhub"]["new"], 0);
+    assert_eq!(second["fetched"], first["fetched"]);
+}
+
+#[test]
+fn serve_answers_from_the_sample_corpus_and_survives_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    server.wait_for_line("ingestion run finished");
+    let (status, health) = server.get("/health");
+    assert_eq!(status, 200);
+    assert_eq!(health["store"], "ok");
+    let first_new = health["last_ingestion"]["new"].as_u64().unwrap();
+    assert!(first_new >= 300);
+
+    let (status, aapl) = server.get("/api/v2/tickers/AAPL/sentiment?window=30d");
+    assert_eq!(status, 200, "{aapl}");
+    let total = aapl["counts"]["total"].as_u64().unwrap();
+    assert!(total >= 20, "{aapl}");
+    assert!(aapl["score"].is_number());
+    let (_, articles) = server.get("/api/v2/articles?ticker=AAPL&limit=5");
+    assert_eq!(articles["articles"].as_array().unwrap().len(), 5);
+    let (status, body) = server.get("/api/v2/tickers/NOPE1/sentiment");
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+
+    server.signal("-INT");
+    let (code, log) = server.wait();
+    assert_eq!(code, Some(0), "Ctrl-C exits cleanly:\n{}", log.join("\n"));
+    assert!(log.iter().any(|l| l.contains("stopped cleanly")));
+
+    let mut again = Server::start(dir.path(), &[]);
+    let (_, kept) = again.get("/api/v2/tickers/AAPL/sentiment?window=30d");
+    assert_eq!(kept["counts"]["total"].as_u64(), Some(total), "data kept across restart");
+    let line = again.wait_for_line("ingestion run finished");
+    assert!(line.contains("new=0"), "re-ingestion adds no duplicate: {line}");
+    let (_, after) = again.get("/api/v2/tickers/AAPL/sentiment?window=30d");
+    assert_eq!(after["counts"]["total"].as_u64(), Some(total));
+}
+
+#[test]
+fn a_killed_server_loses_nothing_it_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    server.wait_for_line("ingestion run finished");
+    let (_, before) = server.get("/api/v2/articles?limit=100");
+    let (_, health) = server.get("/health");
+    server.signal("-KILL");
+    let (code, _) = server.wait();
+    assert_eq!(code, None, "killed by a signal");
+
+    let again = Server::start(dir.path(), &["--ingest-every", "1h", "--source", "sample"]);
+    let (_, after) = again.get("/api/v2/articles?limit=100");
+    assert_eq!(before["articles"], after["articles"]);
+    let (_, health_after) = again.get("/health");
+    assert_eq!(health["last_ingestion"]["new"], health_after["last_ingestion"]["new"]);
+}
+
+#[test]
+fn bad_data_dirs_and_settings_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("store.redb"), b"definitely not a database".repeat(200)).unwrap();
+    let out = run(&mut command(&["ingest", "--once", "--data-dir", dir.path().to_str().unwrap()]));
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("store.redb") && !err.contains("panicked"), "{err}");
+
+    let foreign = tempfile::tempdir().unwrap();
+    std::fs::write(foreign.path().join("thesis.tex"), "mine").unwrap();
+    let out = run(&mut command(&["ingest", "--once", "--data-dir", foreign.path().to_str().unwrap()]));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("not empty"), "{}", text(&out.stderr));
+
+    let empty = tempfile::tempdir().unwrap();
+    let data = empty.path().to_str().unwrap();
+    let out = run(&mut command(&["ingest", "--once", "--data-dir", data, "--source", "live"]));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("TIINGO_API_KEY"), "{}", text(&out.stderr));
+
+    let out = run(&mut command(&["ingest", "--once", "--data-dir", data, "--watchlist", "AAPL,$$$"]));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--watchlist"), "{}", text(&out.stderr));
+
+    let out = run(&mut command(&["serve", "--addr", "not-an-address"]));
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+}
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/../sources/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_ingestion_uses_both_vendors_and_never_prints_keys() {
+    let tiingo = MockServer::start().await;
+    let finnhub = MockServer::start().await;
+    // Items dated now, so the default two-day lookback keeps them.
+    let now = chrono::Utc::now();
+    let tiingo_body = serde_json::json!([
+        {"id": 1, "title": "Apple beats estimates on iPhone demand", "url": "u1", "description": null,
+         "publishedDate": now.to_rfc3339(), "source": "reuters.com", "tickers": ["aapl"]},
+    ]);
+    let finnhub_body = serde_json::json!([
+        {"id": 7, "headline": "APPLE BEATS ESTIMATES ON IPHONE DEMAND", "datetime": now.timestamp(),
+         "related": "AAPL", "source": "Yahoo", "summary": "", "url": "u2", "category": "company", "image": ""},
+        {"id": 8, "headline": "Microsoft cuts jobs in gaming unit", "datetime": now.timestamp(),
+         "related": "MSFT", "source": "Yahoo", "summary": "", "url": "u3", "category": "company", "image": ""},
+    ]);
+    Mock::given(path("/tiingo/news"))
+        .and(header("Authorization", "Token tiingo-secret-123"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(tiingo_body))
+        .mount(&tiingo)
+        .await;
+    Mock::given(path("/company-news"))
+        .and(header("X-Finnhub-Token", "finnhub-secret-456"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(finnhub_body))
+        .mount(&finnhub)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(command(&[
+        "ingest",
+        "--once",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--watchlist",
+        "AAPL,MSFT",
+    ])
+    .env("TIINGO_API_KEY", "tiingo-secret-123")
+    .env("FINNHUB_API_KEY", "finnhub-secret-456")
+    .env("TIINGO_BASE_URL", tiingo.uri())
+    .env("FINNHUB_BASE_URL", finnhub.uri()));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["new"], 2, "{summary}");
+    assert_eq!(summary["sources"]["finnhub"]["credited"], 1, "{summary}");
+    assert!(!stdout.contains("secret") && !stderr.contains("secret"));
+
+    // Both vendors refusing the keys: every source failed, so the exit code says so.
+    let denied = MockServer::start().await;
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(403).set_body_string(fixture("tiingo/403_invalid_token.json")))
+        .mount(&denied)
+        .await;
+    Mock::given(path("/company-news"))
+        .respond_with(ResponseTemplate::new(401).set_body_string(fixture("finnhub/401_invalid_key.json")))
+        .mount(&denied)
+        .await;
+    let out = run(command(&["ingest", "--once", "--data-dir", dir.path().to_str().unwrap()])
+        .env("TIINGO_API_KEY", "tiingo-secret-123")
+        .env("FINNHUB_API_KEY", "finnhub-secret-456")
+        .env("TIINGO_BASE_URL", denied.uri())
+        .env("FINNHUB_BASE_URL", denied.uri()));
+    assert_eq!(out.status.code(), Some(1));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["sources"]["tiingo"]["status"], "failed");
+    assert_eq!(summary["sources"]["finnhub"]["status"], "failed");
+    assert!(!text(&out.stdout).contains("secret") && !text(&out.stderr).contains("secret"));
+}
