@@ -1,0 +1,68 @@
+//! A real EventBridge scheduled-event payload through the handler.
+
+use lambda_runtime::{Context, Diagnostic, LambdaEvent};
+
+const SCHEDULED_EVENT: &str = r#"{
+  "version": "0",
+  "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+  "detail-type": "Scheduled Event",
+  "source": "aws.events",
+  "account": "123456789012",
+  "time": "2026-11-28T12:00:00Z",
+  "region": "eu-west-1",
+  "resources": ["arn:aws:events:eu-west-1:123456789012:rule/sentiment-analyzer-preprod-ingestion"],
+  "detail": {}
+}"#;
+
+fn event() -> LambdaEvent<aws_lambda_events::eventbridge::EventBridgeEvent> {
+    LambdaEvent::new(serde_json::from_str(SCHEDULED_EVENT).expect("event parses"), Context::default())
+}
+
+#[tokio::test]
+async fn a_scheduled_event_runs_the_pipeline_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = lambda_ingestion::Config::from_lookup(|name| match name {
+        "DATA_DIR" => Some(dir.path().display().to_string()),
+        "SOURCE" => Some("sample".into()),
+        "LOOKBACK_HOURS" => Some("720".into()),
+        _ => None,
+    })
+    .unwrap();
+    let pipeline = lambda_ingestion::pipeline(config).unwrap();
+    let first = lambda_ingestion::handle(&pipeline, event()).await.unwrap();
+    assert!(first.new >= 300);
+    let second = lambda_ingestion::handle(&pipeline, event()).await.unwrap();
+    assert_eq!(second.new, 0);
+}
+
+#[tokio::test]
+async fn every_source_failing_is_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on this port: both vendors are unreachable.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead = format!("http://127.0.0.1:{port}");
+    let config = lambda_ingestion::Config::from_lookup(|name| match name {
+        "DATA_DIR" => Some(dir.path().display().to_string()),
+        "TIINGO_API_KEY" | "FINNHUB_API_KEY" => Some("k-very-secret".into()),
+        "TIINGO_BASE_URL" | "FINNHUB_BASE_URL" => Some(dead.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let pipeline = lambda_ingestion::pipeline(config).unwrap();
+    let error = lambda_ingestion::handle(&pipeline, event()).await.unwrap_err();
+    let diagnostic: Diagnostic = error.into();
+    assert_eq!(diagnostic.error_type, "AllSourcesFailed");
+    assert!(!diagnostic.error_message.contains("k-very-secret"));
+}
+
+#[test]
+fn configuration_errors_name_what_to_fix() {
+    let none = lambda_ingestion::Config::from_lookup(|_| None).err().unwrap();
+    assert!(none.to_string().contains("TIINGO_API_KEY"), "{none}");
+    let bad = lambda_ingestion::Config::from_lookup(|n| (n == "LOOKBACK_HOURS").then(|| "forever".into()))
+        .err()
+        .unwrap();
+    assert!(bad.to_string().starts_with("LOOKBACK_HOURS"), "{bad}");
+    let bad = lambda_ingestion::Config::from_lookup(|n| (n == "SOURCE").then(|| "rss".into())).err().unwrap();
+    assert!(bad.to_string().starts_with("SOURCE"), "{bad}");
+}
