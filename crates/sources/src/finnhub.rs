@@ -182,11 +182,13 @@ impl NewsSource for FinnhubClient {
                     out.rejected.extend(fetched.rejected);
                     out.articles.extend(fetched.articles);
                 }
-                // Bad credentials or a spent allowance will not get better on the next symbol.
+                // Bad credentials, a spent allowance or an unreachable host (after retries)
+                // will not get better on the next symbol.
                 Err(
                     e @ (SourceError::Unauthorized(_)
                     | SourceError::Forbidden(_)
-                    | SourceError::RateLimited { .. }),
+                    | SourceError::RateLimited { .. }
+                    | SourceError::Network(_)),
                 ) => {
                     if succeeded == 0 {
                         return Err(e);
