@@ -199,10 +199,10 @@ impl NewsSource for FinnhubClient {
                 Err(e) => out.partial_errors.push(e),
             }
         }
-        if succeeded == 0 {
-            if let Some(first) = out.partial_errors.first() {
-                return Err(first.clone());
-            }
+        if succeeded == 0
+            && let Some(first) = out.partial_errors.first()
+        {
+            return Err(first.clone());
         }
         out.articles.retain(|a| in_window(a.published_at, request.since, request.until));
         Ok(out)

@@ -34,7 +34,8 @@ fn tiingo_news_parses_into_articles() {
 
 #[test]
 fn tiingo_errors_are_classified_by_body_and_status() {
-    let cases: [(u16, &str, fn(&SourceError) -> bool); 6] = [
+    type Expect = fn(&SourceError) -> bool;
+    let cases: [(u16, &str, Expect); 6] = [
         (403, "tiingo/403_missing_token.json", |e| matches!(e, SourceError::Unauthorized(_))),
         (403, "tiingo/403_invalid_token.json", |e| matches!(e, SourceError::Unauthorized(_))),
         (403, "tiingo/news_403_no_entitlement.json", |e| matches!(e, SourceError::Forbidden(_))),

@@ -35,6 +35,9 @@ fn split_composite(composite: &str) -> Option<Key> {
 }
 
 /// Bounds on the second key component within one partition.
+/// (partition, second component) as both ordered tables key their entries.
+type TableKey<'a> = (&'a str, &'a str);
+
 pub(crate) struct Bounds {
     pk: String,
     /// The smallest possible partition key after `pk`: the exclusive end of the partition.
@@ -85,7 +88,7 @@ impl Bounds {
         }
     }
 
-    fn as_tuples(&self) -> (Bound<(&str, &str)>, Bound<(&str, &str)>) {
+    fn as_tuples(&self) -> (Bound<TableKey<'_>>, Bound<TableKey<'_>>) {
         let pk = self.pk.as_str();
         let lower = match &self.lower {
             Bound::Included(s) => Bound::Included((pk, s.as_str())),
