@@ -5,9 +5,11 @@ Headlines are written here from templates (no third-party text). The output is d
 (fixed seed) and timestamped relative to a fixed anchor; the sample source re-bases the
 timestamps at load time so the newest item is always recent.
 
-Usage: python3 tools/generate-sample-corpus.py   (writes crates/sources/sample/)
+Usage: python3 tools/generate-sample-corpus.py           (writes crates/sources/sample/)
+       python3 tools/generate-sample-corpus.py --check   (fails if the committed files differ)
 """
 import json
+import sys
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -204,10 +206,18 @@ def main():
     tiingo.sort(key=lambda item: item["publishedDate"][:19], reverse=True)
     # "sentimentLabel" is our own field (the label the template was written with); Tiingo
     # sends extra fields too, and the parser must ignore unknown fields.
-    (OUT / "tiingo-news.json").write_text(json.dumps(tiingo, indent=1) + "\n")
+    files = {OUT / "tiingo-news.json": json.dumps(tiingo, indent=1) + "\n"}
     for ticker, items in finnhub.items():
         items.sort(key=lambda item: item["datetime"], reverse=True)
-        (OUT / "finnhub-company-news" / f"{ticker}.json").write_text(json.dumps(items, indent=1) + "\n")
+        files[OUT / "finnhub-company-news" / f"{ticker}.json"] = json.dumps(items, indent=1) + "\n"
+    if "--check" in sys.argv[1:]:
+        stale = [str(p) for p, text in files.items() if not p.exists() or p.read_text() != text]
+        if stale:
+            sys.exit("sample corpus is stale; run tools/generate-sample-corpus.py: " + ", ".join(stale))
+        print("sample corpus is up to date")
+        return
+    for path, text in files.items():
+        path.write_text(text)
     total_f = sum(len(v) for v in finnhub.values())
     print(f"tiingo: {len(tiingo)} items, finnhub: {total_f} items over {len(finnhub)} tickers")
 
