@@ -7,12 +7,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::source::{FetchRequest, Fetched, NewsSource, SourceError};
 use domain::{RawArticle, SourceKind, Ticker};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::{self, HttpConfig, excerpt};
-use crate::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, in_window, parse_tickers};
+use crate::http::{HttpConfig, Vendor, excerpt};
+use crate::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, collect_items, in_window, parse_tickers};
 
 pub const DEFAULT_BASE_URL: &str = "https://finnhub.io/api/v1";
 /// When a 429 carries no usable reset header.
@@ -74,17 +74,7 @@ pub fn parse_company_news(
     let Value::Array(items) = value else {
         return Err(SourceError::Malformed(format!("expected a JSON array, got: {}", excerpt(body))));
     };
-    let mut fetched = Fetched::default();
-    for raw in items {
-        match serde_json::from_value::<NewsItem>(raw) {
-            Ok(item) => match normalize(item, symbol) {
-                Ok(article) => fetched.articles.push(article),
-                Err(reason) => fetched.rejected.push(reason),
-            },
-            Err(e) => fetched.rejected.push(format!("finnhub item does not parse: {e}")),
-        }
-    }
-    Ok(fetched)
+    Ok(collect_items("finnhub", items, |item| normalize(item, symbol)))
 }
 
 /// Until `x-ratelimit-reset` (epoch seconds), else a minute.
@@ -124,30 +114,15 @@ fn normalize(item: NewsItem, symbol: &Ticker) -> Result<RawArticle, String> {
     })
 }
 
+#[derive(Debug)]
 pub struct FinnhubClient {
-    http: reqwest::Client,
-    config: HttpConfig,
-    base_url: String,
-    token: SecretString,
-}
-
-impl std::fmt::Debug for FinnhubClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FinnhubClient")
-            .field("base_url", &self.base_url)
-            .field("token", &"[redacted]")
-            .finish()
-    }
+    vendor: Vendor,
 }
 
 impl FinnhubClient {
     pub fn new(base_url: &str, token: SecretString, config: HttpConfig) -> Result<Self, SourceError> {
-        Ok(Self {
-            http: config.client()?,
-            config,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            token,
-        })
+        let auth: (&'static str, fn(&str) -> String) = ("X-Finnhub-Token", str::to_owned);
+        Ok(Self { vendor: Vendor::new(base_url, token, config, auth)? })
     }
 }
 
@@ -160,18 +135,11 @@ impl NewsSource for FinnhubClient {
     async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, SourceError> {
         let from = request.since.format("%Y-%m-%d").to_string();
         let to = request.until.format("%Y-%m-%d").to_string();
-        let url = format!("{}/company-news", self.base_url);
         let mut out = Fetched::default();
         let mut succeeded = 0;
         for symbol in &request.tickers {
-            let response = http::send(&self.config, || {
-                self.http.get(&url).header("X-Finnhub-Token", self.token.expose_secret()).query(&[
-                    ("symbol", symbol.as_str()),
-                    ("from", from.as_str()),
-                    ("to", to.as_str()),
-                ])
-            })
-            .await;
+            let query = [("symbol", symbol.as_str()), ("from", from.as_str()), ("to", to.as_str())];
+            let response = self.vendor.get("/company-news", &query).await;
             let parsed = response.and_then(|r| {
                 let reset = r.headers.get("x-ratelimit-reset").and_then(|v| v.to_str().ok());
                 parse_company_news(r.status, reset, Utc::now(), symbol, &r.body)

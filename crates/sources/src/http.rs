@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use domain::source::SourceError;
+use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
@@ -99,4 +100,48 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         out.push('…');
     }
     out
+}
+
+/// One vendor's endpoint: client, settings, base URL and key. `Debug` never shows the key,
+/// and the key only ever travels in the header the vendor names.
+pub(crate) struct Vendor {
+    client: reqwest::Client,
+    config: HttpConfig,
+    base_url: String,
+    key: SecretString,
+    /// Header name and how the key is written into it.
+    auth: (&'static str, fn(&str) -> String),
+}
+
+impl std::fmt::Debug for Vendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vendor").field("base_url", &self.base_url).field("key", &"[redacted]").finish()
+    }
+}
+
+impl Vendor {
+    pub(crate) fn new(
+        base_url: &str,
+        key: SecretString,
+        config: HttpConfig,
+        auth: (&'static str, fn(&str) -> String),
+    ) -> Result<Self, SourceError> {
+        Ok(Self {
+            client: config.client()?,
+            config,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            key,
+            auth,
+        })
+    }
+
+    /// GET `path` with the query and the key header, retrying transient failures.
+    pub(crate) async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Response, SourceError> {
+        let url = format!("{}{path}", self.base_url);
+        let (header, render) = self.auth;
+        send(&self.config, || {
+            self.client.get(&url).header(header, render(self.key.expose_secret())).query(query)
+        })
+        .await
+    }
 }

@@ -32,6 +32,26 @@ pub(crate) fn clean_text(text: &str, max_chars: usize) -> Option<String> {
     Some(collapsed.chars().take(max_chars).collect())
 }
 
+/// Turns a vendor's JSON array into articles, one item at a time: an item that does not
+/// parse or normalise is described in `rejected` and the rest are kept.
+pub(crate) fn collect_items<T: serde::de::DeserializeOwned>(
+    vendor: &str,
+    items: Vec<serde_json::Value>,
+    normalize: impl Fn(T) -> Result<domain::RawArticle, String>,
+) -> domain::source::Fetched {
+    let mut fetched = domain::source::Fetched::default();
+    for raw in items {
+        match serde_json::from_value::<T>(raw)
+            .map_err(|e| format!("{vendor} item does not parse: {e}"))
+            .and_then(&normalize)
+        {
+            Ok(article) => fetched.articles.push(article),
+            Err(reason) => fetched.rejected.push(reason),
+        }
+    }
+    fetched
+}
+
 pub(crate) fn in_window(at: DateTime<Utc>, since: DateTime<Utc>, until: DateTime<Utc>) -> bool {
     at >= since && at <= until
 }

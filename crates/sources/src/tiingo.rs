@@ -8,12 +8,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::source::{FetchRequest, Fetched, NewsSource, SourceError};
 use domain::{RawArticle, SourceKind};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::{self, HttpConfig, excerpt};
-use crate::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, in_window, parse_tickers};
+use crate::http::{HttpConfig, Vendor, excerpt};
+use crate::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, collect_items, in_window, parse_tickers};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.tiingo.com";
 
@@ -37,17 +37,7 @@ pub fn parse_news(status: u16, body: &[u8]) -> Result<Fetched, SourceError> {
     let Value::Array(items) = value else {
         return Err(SourceError::Malformed(format!("expected a JSON array, got: {}", excerpt(body))));
     };
-    let mut fetched = Fetched::default();
-    for raw in items {
-        match serde_json::from_value::<NewsItem>(raw) {
-            Ok(item) => match normalize(item) {
-                Ok(article) => fetched.articles.push(article),
-                Err(reason) => fetched.rejected.push(reason),
-            },
-            Err(e) => fetched.rejected.push(format!("tiingo item does not parse: {e}")),
-        }
-    }
-    Ok(fetched)
+    Ok(collect_items("tiingo", items, normalize))
 }
 
 /// Maps Tiingo's error conventions onto `SourceError`; returns the JSON on success.
@@ -100,34 +90,17 @@ fn normalize(item: NewsItem) -> Result<RawArticle, String> {
     })
 }
 
+#[derive(Debug)]
 pub struct TiingoClient {
-    http: reqwest::Client,
-    config: HttpConfig,
-    base_url: String,
-    token: SecretString,
+    vendor: Vendor,
     page_size: u32,
     max_pages: u32,
 }
 
-impl std::fmt::Debug for TiingoClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TiingoClient")
-            .field("base_url", &self.base_url)
-            .field("token", &"[redacted]")
-            .finish()
-    }
-}
-
 impl TiingoClient {
     pub fn new(base_url: &str, token: SecretString, config: HttpConfig) -> Result<Self, SourceError> {
-        Ok(Self {
-            http: config.client()?,
-            config,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            token,
-            page_size: 100,
-            max_pages: 10,
-        })
+        let auth: (&'static str, fn(&str) -> String) = ("Authorization", |key| format!("Token {key}"));
+        Ok(Self { vendor: Vendor::new(base_url, token, config, auth)?, page_size: 100, max_pages: 10 })
     }
 
     pub fn with_paging(mut self, page_size: u32, max_pages: u32) -> Self {
@@ -151,26 +124,20 @@ impl NewsSource for TiingoClient {
             request.tickers.iter().map(|t| t.as_str().to_ascii_lowercase()).collect::<Vec<_>>().join(",");
         let start = request.since.format("%Y-%m-%d").to_string();
         let end = request.until.format("%Y-%m-%d").to_string();
-        let url = format!("{}/tiingo/news", self.base_url);
         let mut out = Fetched::default();
         let mut seen = HashSet::new();
         for page in 0..self.max_pages {
             let offset = (page * self.page_size).to_string();
             let limit = self.page_size.to_string();
-            let response = http::send(&self.config, || {
-                self.http
-                    .get(&url)
-                    .header("Authorization", format!("Token {}", self.token.expose_secret()))
-                    .query(&[
-                        ("tickers", tickers.as_str()),
-                        ("startDate", start.as_str()),
-                        ("endDate", end.as_str()),
-                        ("limit", limit.as_str()),
-                        ("offset", offset.as_str()),
-                        ("sortBy", "publishedDate"),
-                    ])
-            })
-            .await?;
+            let query = [
+                ("tickers", tickers.as_str()),
+                ("startDate", start.as_str()),
+                ("endDate", end.as_str()),
+                ("limit", limit.as_str()),
+                ("offset", offset.as_str()),
+                ("sortBy", "publishedDate"),
+            ];
+            let response = self.vendor.get("/tiingo/news", &query).await?;
             let fetched = parse_news(response.status, &response.body)?;
             let page_len = fetched.articles.len() + fetched.rejected.len();
             out.rejected.extend(fetched.rejected);
