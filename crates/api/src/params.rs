@@ -45,12 +45,18 @@ pub fn window_hours(params: &HashMap<String, String>) -> Result<i64, ApiError> {
     let Some(raw) = params.get("window") else { return Ok(DEFAULT_WINDOW_HOURS) };
     let invalid =
         || ApiError::bad_request("invalid_parameter", "window must look like 24h or 7d, at most 90d");
-    let (number, unit) = raw.split_at(raw.len().saturating_sub(1));
-    let n: i64 = number.parse().map_err(|_| invalid())?;
-    let hours = match unit {
-        "h" => n,
-        "d" => n.checked_mul(24).ok_or_else(invalid)?,
-        _ => return Err(invalid()),
+    let digits = |s: &str| -> Result<i64, ApiError> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        s.parse().map_err(|_| invalid())
+    };
+    let hours = if let Some(n) = raw.strip_suffix('h') {
+        digits(n)?
+    } else if let Some(n) = raw.strip_suffix('d') {
+        digits(n)?.checked_mul(24).ok_or_else(invalid)?
+    } else {
+        return Err(invalid());
     };
     if (1..=MAX_WINDOW_HOURS).contains(&hours) { Ok(hours) } else { Err(invalid()) }
 }

@@ -87,10 +87,11 @@ async fn known(state: &AppState, ticker: &Ticker) -> Result<(), ApiError> {
 
 pub async fn ticker_sentiment(
     State(state): State<AppState>,
-    Path(symbol): Path<String>,
+    symbol: Result<Path<String>, axum::extract::rejection::PathRejection>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let params = query(params)?;
+    let Path(symbol) = symbol.map_err(|e| ApiError::bad_request("invalid_ticker", e.body_text()))?;
     let ticker = params::ticker(&symbol)?;
     let hours = params::window_hours(&params)?;
     known(&state, &ticker).await?;
@@ -153,4 +154,11 @@ pub async fn not_found() -> ApiError {
 
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
+}
+
+/// A handler panicked: answer like any other internal error, and keep serving.
+pub fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("request handler panicked");
+    let body = json!({ "error": { "code": "internal", "message": "internal error" } });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }

@@ -170,12 +170,14 @@ async fn bad_and_unknown_tickers_get_json_errors() {
     let (status, body) = app.get("/api/v2/tickers/ZZZZQ/sentiment").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
-    for bad in ["1ABC", "TOOLONGTICKER", "A%20B", "%F0%9F%93%88"] {
+    for bad in ["1ABC", "TOOLONGTICKER", "A%20B", "%F0%9F%93%88", "%FF", "%C3"] {
         let (status, body) = app.get(&format!("/api/v2/tickers/{bad}/sentiment")).await;
         assert_eq!(status, 400, "{bad}: {body}");
         assert_eq!(body["error"]["code"], "invalid_ticker");
     }
-    for window in ["0h", "91d", "7w", "d", "-1d", "99999999999999999999d"] {
+    for window in
+        ["0h", "91d", "7w", "d", "-1d", "+1d", "99999999999999999999d", "%FF", "7%C3%A9", "%E2%82%AC", ""]
+    {
         let (status, body) = app.get(&format!("/api/v2/tickers/AAPL/sentiment?window={window}")).await;
         assert_eq!(status, 400, "{window}: {body}");
         assert_eq!(body["error"]["code"], "invalid_parameter");
@@ -222,6 +224,8 @@ async fn bad_article_queries_get_json_errors() {
         ("limit=ten", "invalid_parameter"),
         ("ticker=$$$", "invalid_ticker"),
         ("cursor=garbage", "invalid_cursor"),
+        ("cursor=%FF%FE", "invalid_cursor"),
+        ("limit=%FF", "invalid_parameter"),
         ("ticker=AAPL&cursor=eyJpIjoicCIsInBrIjoiVElDS0VSI01TRlQiLCJhdCI6IngifQ", "invalid_cursor"),
     ] {
         let (status, body) = app.get(&format!("/api/v2/articles?{query}")).await;
