@@ -7,6 +7,7 @@
 //! filtering on read, and pagination.
 
 pub mod cases;
+pub mod model;
 
 use std::sync::Arc;
 
@@ -50,6 +51,14 @@ macro_rules! conformance_suite {
             gsi1_queries_follow_writes,
             bad_queries_are_rejected
         );
+        $crate::conformance_suite!(@model $factory; random_operations_match_a_model);
+    };
+    (@model $factory:path; $case:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $case() {
+            let harness = $factory().await;
+            $crate::model::$case(&harness).await;
+        }
     };
     (@cases $factory:path; $($case:ident),+) => {
         $(
