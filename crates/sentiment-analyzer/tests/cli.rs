@@ -210,3 +210,23 @@ async fn live_ingestion_uses_both_vendors_and_never_prints_keys() {
     assert_eq!(summary["sources"]["finnhub"]["status"], "failed");
     assert!(!text(&out.stdout).contains("secret") && !text(&out.stderr).contains("secret"));
 }
+
+#[test]
+fn ingest_without_once_repeats_until_interrupted() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command(&["ingest", "--every", "1h", "--data-dir", dir.path().to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let summary: Value = serde_json::from_str(&first).expect("one JSON summary per line");
+    assert!(summary["new"].as_u64().unwrap() >= 300);
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
