@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use domain::error_report::cause_chain;
 use domain::store::StoreError;
 use serde_json::json;
 
@@ -51,21 +52,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if status.is_server_error() {
-            tracing::error!(error = ?cause_chain(&self), "request failed");
+            tracing::error!(error = %cause_chain(&self), "request failed");
         }
         let body = json!({ "error": { "code": code, "message": self.to_string() } });
         (status, Json(body)).into_response()
     }
-}
-
-/// "outer: inner: innermost", the whole cause chain on one line.
-fn cause_chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }

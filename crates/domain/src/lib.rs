@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod article;
 pub mod clock;
 pub mod configuration;
+pub mod error_report;
 pub mod model;
 pub mod sentiment;
 pub mod source;

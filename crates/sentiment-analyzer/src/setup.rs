@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+pub use domain::error_report::cause_chain;
 use domain::source::NewsSource;
 use domain::store::Store;
 use domain::{Clock, SystemClock, Ticker};
@@ -26,17 +27,6 @@ pub fn init_tracing(format: LogFormat) {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
-}
-
-pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 pub fn open_store(args: &StoreArgs, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, BoxError> {
