@@ -7,6 +7,18 @@ use serde::{Deserialize, Serialize};
 /// Longest symbol we accept; real US symbols are at most 5 letters plus a class suffix.
 pub const MAX_TICKER_LEN: usize = 10;
 
+/// What is ingested when nobody has configured anything, and what the sample corpus covers.
+pub const DEFAULT_WATCHLIST: &str = "AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,JPM";
+
+/// Parses a comma-separated list such as `DEFAULT_WATCHLIST`; blanks are ignored, and the
+/// first bad entry is named in the error.
+pub fn parse_ticker_list(raw: &str) -> Result<std::collections::BTreeSet<Ticker>, String> {
+    raw.split(',')
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| Ticker::parse(t).map_err(|e| format!("{:?}: {e}", t.trim())))
+        .collect()
+}
+
 /// An upper-case ticker symbol such as `AAPL` or `BRK.B`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -92,6 +104,15 @@ mod tests {
         assert_eq!(Ticker::parse("AA PL"), Err(TickerError::InvalidCharacters));
         assert_eq!(Ticker::parse("AAPL;DROP"), Err(TickerError::InvalidCharacters));
         assert_eq!(Ticker::parse("ÄPL"), Err(TickerError::InvalidCharacters));
+    }
+
+    #[test]
+    fn lists_parse_and_name_the_bad_entry() {
+        let list = parse_ticker_list(" aapl, ,MSFT,aapl").unwrap();
+        assert_eq!(list.iter().map(Ticker::as_str).collect::<Vec<_>>(), ["AAPL", "MSFT"]);
+        assert_eq!(parse_ticker_list(DEFAULT_WATCHLIST).unwrap().len(), 8);
+        let err = parse_ticker_list("AAPL,$$$").unwrap_err();
+        assert!(err.starts_with("\"$$$\""), "{err}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use domain::ticker::{DEFAULT_WATCHLIST, parse_ticker_list};
 use domain::{Clock, SystemClock, Ticker};
 use store_embedded::EmbeddedStore;
 
@@ -26,8 +27,6 @@ pub struct Config {
     pub watchlist: BTreeSet<Ticker>,
 }
 
-pub const DEFAULT_WATCHLIST: &str = "AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,JPM";
-
 impl Config {
     /// Reads `DATA_DIR` and `WATCHLIST` (comma separated), failing fast on bad values.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -37,17 +36,10 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "/tmp/sentiment-analyzer".into()));
         let raw = get("WATCHLIST").unwrap_or_else(|| DEFAULT_WATCHLIST.into());
-        let watchlist = parse_watchlist(&raw)
+        let watchlist = parse_ticker_list(&raw)
             .map_err(|message| ConfigError::Invalid { variable: "WATCHLIST", message })?;
         Ok(Self { data_dir, watchlist })
     }
-}
-
-pub fn parse_watchlist(raw: &str) -> Result<BTreeSet<Ticker>, String> {
-    raw.split(',')
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| Ticker::parse(t).map_err(|e| format!("{t:?}: {e}")))
-        .collect()
 }
 
 pub fn app(config: &Config) -> Result<axum::Router, ConfigError> {

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
+use domain::ticker::{DEFAULT_WATCHLIST, parse_ticker_list};
 use domain::{Clock, SystemClock, Ticker};
 use ingestion::{Pipeline, PipelineConfig, PipelineError, RunSummary};
 use lambda_runtime::{Diagnostic, LambdaEvent};
@@ -63,12 +64,8 @@ impl Config {
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let invalid = |variable, message: String| ConfigError::Invalid { variable, message };
-        let watchlist = get("WATCHLIST").unwrap_or_else(|| "AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,JPM".into());
-        let watchlist = watchlist
-            .split(',')
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| Ticker::parse(t).map_err(|e| invalid("WATCHLIST", format!("{t:?}: {e}"))))
-            .collect::<Result<_, _>>()?;
+        let watchlist = parse_ticker_list(&get("WATCHLIST").unwrap_or_else(|| DEFAULT_WATCHLIST.into()))
+            .map_err(|message| invalid("WATCHLIST", message))?;
         let lookback_hours = match get("LOOKBACK_HOURS") {
             None => 48,
             Some(raw) => {

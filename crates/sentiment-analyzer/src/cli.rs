@@ -52,13 +52,8 @@ pub struct PipelineArgs {
     #[arg(long, env = "SENTIMENT_SOURCE", value_enum)]
     pub source: Option<SourceChoice>,
     /// Tickers always ingested, besides those in users' configurations.
-    #[arg(
-        long,
-        env = "SENTIMENT_WATCHLIST",
-        value_delimiter = ',',
-        default_value = "AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,JPM"
-    )]
-    pub watchlist: Vec<String>,
+    #[arg(long, env = "SENTIMENT_WATCHLIST", default_value = domain::ticker::DEFAULT_WATCHLIST)]
+    pub watchlist: String,
     /// How far back each run asks for news [default: 30d for sample, 2d for live].
     #[arg(long, env = "SENTIMENT_LOOKBACK")]
     pub lookback: Option<humantime::Duration>,

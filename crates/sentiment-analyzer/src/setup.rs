@@ -39,11 +39,7 @@ pub fn clock() -> Arc<dyn Clock> {
 }
 
 pub fn watchlist(args: &PipelineArgs) -> Result<BTreeSet<Ticker>, BoxError> {
-    args.watchlist
-        .iter()
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| Ticker::parse(t).map_err(|e| format!("--watchlist entry {t:?}: {e}").into()))
-        .collect()
+    domain::ticker::parse_ticker_list(&args.watchlist).map_err(|e| format!("--watchlist entry {e}").into())
 }
 
 fn key(name: &str) -> Option<SecretString> {

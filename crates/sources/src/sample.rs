@@ -37,6 +37,13 @@ struct Corpus {
     newest: DateTime<Utc>,
 }
 
+/// The corpus, parsed on first use. It is compiled in, so a failure here is a build defect
+/// that every fetch reports rather than a panic.
+fn corpus() -> Result<&'static Corpus, SourceError> {
+    static CORPUS: std::sync::OnceLock<Result<Corpus, SourceError>> = std::sync::OnceLock::new();
+    CORPUS.get_or_init(load).as_ref().map_err(Clone::clone)
+}
+
 fn load() -> Result<Corpus, SourceError> {
     let tiingo = tiingo::parse_news(200, TIINGO_NEWS.as_bytes())?;
     let epoch = DateTime::<Utc>::UNIX_EPOCH;
@@ -83,23 +90,29 @@ impl NewsSource for SampleSource {
     }
 
     async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        let corpus = load()?;
+        let corpus = corpus()?;
         // Whole seconds, so re-based times look like the vendors' own.
         let shift = Duration::seconds(((self.clock.now() - NEWEST_AGE) - corpus.newest).num_seconds());
         let wanted = |tickers: &std::collections::BTreeSet<Ticker>| {
             request.tickers.iter().any(|t| tickers.contains(t))
         };
         let mut out = match self.kind {
-            SourceKind::Tiingo => {
-                let mut f = corpus.tiingo;
-                f.articles.retain(|a| a.tickers.is_empty() || wanted(&a.tickers));
-                f
-            }
+            SourceKind::Tiingo => Fetched {
+                articles: corpus
+                    .tiingo
+                    .articles
+                    .iter()
+                    .filter(|a| a.tickers.is_empty() || wanted(&a.tickers))
+                    .cloned()
+                    .collect(),
+                rejected: corpus.tiingo.rejected.clone(),
+                partial_errors: Vec::new(),
+            },
             SourceKind::Finnhub => {
                 let mut f = Fetched::default();
-                for (_, fetched) in corpus.finnhub.into_iter().filter(|(t, _)| request.tickers.contains(t)) {
-                    f.articles.extend(fetched.articles);
-                    f.rejected.extend(fetched.rejected);
+                for (_, fetched) in corpus.finnhub.iter().filter(|(t, _)| request.tickers.contains(t)) {
+                    f.articles.extend(fetched.articles.iter().cloned());
+                    f.rejected.extend(fetched.rejected.iter().cloned());
                 }
                 f
             }
