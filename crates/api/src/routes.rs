@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use domain::aggregate;
 use domain::table::{aggregates, articles, configurations, runs};
 use domain::{Article, Ticker};
@@ -16,14 +16,11 @@ use crate::params::{self, window_label};
 use crate::{ApiError, AppState};
 
 /// Sentiment and articles change at most every ingestion run; let CloudFront absorb reads.
-const CACHE_SECONDS: u32 = 60;
+const CACHE_CONTROL: &str = "public, max-age=60";
 
 fn cached(body: Value) -> Response {
     let mut response = Json(body).into_response();
-    let value = HeaderValue::from_str(&format!("public, max-age={CACHE_SECONDS}"));
-    if let Ok(value) = value {
-        response.headers_mut().insert(header::CACHE_CONTROL, value);
-    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
     response
 }
 
@@ -128,13 +125,12 @@ pub async fn articles(State(state): State<AppState>, params: Params) -> Result<R
 }
 
 fn article_json(a: &Article) -> Value {
-    let published: DateTime<Utc> = a.published_at;
     json!({
         "id": a.id,
         "title": a.title,
         "summary": a.summary,
         "url": a.url,
-        "published_at": published,
+        "published_at": a.published_at,
         "tickers": a.tickers,
         "sources": a.credits.iter().map(|c| json!({
             "source": c.source, "publisher": c.publisher, "url": c.url,
@@ -158,7 +154,5 @@ pub async fn method_not_allowed() -> ApiError {
 
 /// A handler panicked: answer like any other internal error, and keep serving.
 pub fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("request handler panicked");
-    let body = json!({ "error": { "code": "internal", "message": "internal error" } });
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+    ApiError::Panicked.into_response()
 }

@@ -133,6 +133,11 @@ impl Pipeline {
         Self { store, sources, model, clock, config }
     }
 
+    /// The tickers always ingested, whatever users configure.
+    pub fn default_watchlist(&self) -> &BTreeSet<Ticker> {
+        &self.config.default_watchlist
+    }
+
     /// Every ticker this run should fetch news for.
     pub async fn watchlist(&self) -> Result<BTreeSet<Ticker>, PipelineError> {
         let mut tickers = self.config.default_watchlist.clone();

@@ -54,13 +54,7 @@ fn config() -> PipelineConfig {
 
 impl World {
     fn pipeline(&self, sources: Vec<Arc<dyn NewsSource>>) -> Pipeline {
-        Pipeline::new(
-            self.store.clone(),
-            sources,
-            Arc::new(scoring::shipped().clone()),
-            self.clock.clone(),
-            config(),
-        )
+        Pipeline::new(self.store.clone(), sources, scoring::shipped(), self.clock.clone(), config())
     }
 
     fn sample(&self) -> Pipeline {

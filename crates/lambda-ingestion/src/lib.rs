@@ -114,7 +114,7 @@ pub fn pipeline(config: Config) -> Result<Pipeline, ConfigError> {
         lookback: config.lookback,
         write_concurrency: 8,
     };
-    Ok(Pipeline::new(store, sources, Arc::new(scoring::shipped().clone()), clock, pipeline_config))
+    Ok(Pipeline::new(store, sources, scoring::shipped(), clock, pipeline_config))
 }
 
 /// One scheduled run. The event's content does not matter; its arrival does.

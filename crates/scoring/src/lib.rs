@@ -9,7 +9,7 @@ mod naive_bayes;
 mod tokenize;
 pub mod train;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use domain::Sentiment;
 use domain::model::SentimentModel;
@@ -20,13 +20,15 @@ pub use tokenize::tokens;
 /// The shipped model, as JSON.
 pub const SHIPPED_MODEL_JSON: &str = include_str!("../model/naive-bayes-v1.json");
 
-/// The shipped model, parsed once per process.
-pub fn shipped() -> &'static NaiveBayes {
-    static MODEL: OnceLock<NaiveBayes> = OnceLock::new();
-    MODEL.get_or_init(|| {
+/// The shipped model, parsed once per process and shared by every caller.
+pub fn shipped() -> Arc<NaiveBayes> {
+    static MODEL: OnceLock<Arc<NaiveBayes>> = OnceLock::new();
+    Arc::clone(MODEL.get_or_init(|| {
         // The file is checked by this crate's tests; failing here means a broken build.
-        NaiveBayes::from_json(SHIPPED_MODEL_JSON).unwrap_or_else(|e| panic!("shipped model is invalid: {e}"))
-    })
+        let model = NaiveBayes::from_json(SHIPPED_MODEL_JSON)
+            .unwrap_or_else(|e| panic!("shipped model is invalid: {e}"));
+        Arc::new(model)
+    }))
 }
 
 impl SentimentModel for NaiveBayes {

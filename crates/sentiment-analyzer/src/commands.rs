@@ -2,7 +2,6 @@
 
 use std::io::BufRead;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use api::AppState;
@@ -25,7 +24,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, BoxError> {
     let clock = setup::clock();
     let store = setup::open_store(&args.store, clock.clone())?;
     let pipeline = setup::pipeline(&args.pipeline, store.clone(), clock.clone())?;
-    let state = AppState::new(store, clock, setup::watchlist(&args.pipeline)?);
+    let state = AppState::new(store, clock, pipeline.default_watchlist().clone());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
@@ -91,7 +90,7 @@ async fn ingest(args: IngestArgs) -> Result<ExitCode, BoxError> {
 }
 
 fn score(args: ScoreArgs) -> Result<ExitCode, BoxError> {
-    let model = Arc::new(scoring::shipped().clone());
+    let model = scoring::shipped();
     let mut texts = Vec::new();
     for text in args.texts {
         if text == "-" {

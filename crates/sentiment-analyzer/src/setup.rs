@@ -92,7 +92,7 @@ pub fn pipeline(
         (None, SourceChoice::Live) => chrono::Duration::days(2),
     };
     let config = PipelineConfig { default_watchlist: watchlist(args)?, lookback, write_concurrency: 8 };
-    Ok(Pipeline::new(store, sources, Arc::new(scoring::shipped().clone()), clock, config))
+    Ok(Pipeline::new(store, sources, scoring::shipped(), clock, config))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

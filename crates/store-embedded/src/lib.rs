@@ -56,10 +56,6 @@ impl EmbeddedStore {
         Ok(Self { db: Arc::new(db), clock, location: Arc::new(None) })
     }
 
-    pub fn path(&self) -> Option<&Path> {
-        self.location.as_ref().as_deref()
-    }
-
     async fn blocking<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
