@@ -42,8 +42,9 @@ pub async fn health(State(state): State<AppState>) -> Response {
         json!({
             "started_at": run.started_at,
             "finished_at": run.finished_at,
-            "new": run.summary.get("new"),
-            "errors": run.summary.get("errors"),
+            "status": run.status,
+            "new": run.new,
+            "errors": run.errors,
         })
     });
     let mut response = match store {

@@ -158,9 +158,47 @@ pub struct Article {
     pub ingested_at: DateTime<Utc>,
 }
 
+/// Most tickers one article is filed under: each costs two writes in the article's
+/// transaction, which must stay well inside the store's limit of operations per transaction.
+pub const MAX_TICKERS_PER_ARTICLE: usize = 20;
+
+/// What folding a report into a known story changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Merge {
+    pub new_credit: bool,
+    pub new_tickers: BTreeSet<Ticker>,
+}
+
+impl Merge {
+    pub fn changed(&self) -> bool {
+        self.new_credit || !self.new_tickers.is_empty()
+    }
+}
+
 impl Article {
     pub fn is_credited_to(&self, source: SourceKind) -> bool {
         self.credits.iter().any(|c| c.source == source)
+    }
+
+    /// Folds another report of this story in. The one rule for it, whoever meets the story
+    /// again (a second source, the same source under another symbol, a later run): the
+    /// source is credited once, and the story is filed under the report's tickers too, up to
+    /// `MAX_TICKERS_PER_ARTICLE`.
+    pub fn merge_report(&mut self, credit: &SourceCredit, tickers: &BTreeSet<Ticker>) -> Merge {
+        let mut merge = Merge::default();
+        if !self.is_credited_to(credit.source) {
+            self.credits.push(credit.clone());
+            merge.new_credit = true;
+        }
+        for ticker in tickers {
+            if self.tickers.len() >= MAX_TICKERS_PER_ARTICLE {
+                break;
+            }
+            if self.tickers.insert(ticker.clone()) {
+                merge.new_tickers.insert(ticker.clone());
+            }
+        }
+        merge
     }
 }
 
@@ -182,6 +220,34 @@ mod tests {
         assert_eq!(ArticleId::parse(id.as_str()).unwrap(), id);
         assert!(ArticleId::parse("not-an-id").is_err());
         assert!(ArticleId::parse(&"A".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn merging_credits_once_and_caps_tickers() {
+        let ticker = |t: &str| Ticker::parse(t).unwrap();
+        let credit = |source| SourceCredit { source, item_id: "1".into(), url: "u".into(), publisher: "p".into() };
+        let mut article = Article {
+            id: ArticleId::for_title("x"),
+            title: "x".into(),
+            summary: None,
+            url: "u".into(),
+            published_at: DateTime::<Utc>::UNIX_EPOCH,
+            tickers: [ticker("AAPL")].into(),
+            credits: vec![credit(SourceKind::Tiingo)],
+            sentiment: Sentiment { label: crate::SentimentLabel::Neutral, score: 0.0, confidence: 1.0 },
+            model_version: "m".into(),
+            ingested_at: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        let same = article.merge_report(&credit(SourceKind::Tiingo), &[ticker("AAPL")].into());
+        assert!(!same.changed());
+        let other_symbol = article.merge_report(&credit(SourceKind::Tiingo), &[ticker("MSFT")].into());
+        assert_eq!(other_symbol, Merge { new_credit: false, new_tickers: [ticker("MSFT")].into() });
+        let second_source = article.merge_report(&credit(SourceKind::Finnhub), &[ticker("AAPL")].into());
+        assert_eq!(second_source, Merge { new_credit: true, new_tickers: BTreeSet::new() });
+        let many: BTreeSet<Ticker> =
+            (b'A'..=b'Z').map(|c| ticker(&format!("{}X", c as char))).collect();
+        article.merge_report(&credit(SourceKind::Finnhub), &many);
+        assert_eq!(article.tickers.len(), MAX_TICKERS_PER_ARTICLE);
     }
 
     #[test]

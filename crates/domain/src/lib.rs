@@ -10,10 +10,12 @@ pub mod clock;
 pub mod configuration;
 pub mod error_report;
 pub mod model;
+pub mod run;
 pub mod sentiment;
 pub mod source;
 pub mod store;
 pub mod table;
+pub mod text;
 pub mod ticker;
 
 pub use article::{Article, ArticleId, RawArticle, SourceCredit, SourceKind};

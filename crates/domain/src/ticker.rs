@@ -4,18 +4,21 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Longest symbol we accept; real US symbols are at most 5 letters plus a class suffix.
-pub const MAX_TICKER_LEN: usize = 10;
+/// Letters in the base symbol: US listings use one to five.
+pub const MAX_BASE_LETTERS: usize = 5;
+/// Letters in a share-class suffix (`BRK.B`, `BF.B`, `HEI.A`).
+pub const MAX_CLASS_LETTERS: usize = 2;
 
 /// What is ingested when nobody has configured anything, and what the sample corpus covers.
 pub const DEFAULT_WATCHLIST: &str = "AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,JPM";
 
-/// Parses a comma-separated list such as `DEFAULT_WATCHLIST`; blanks are ignored, and the
-/// first bad entry is named in the error.
+/// Parses a comma-separated list such as `DEFAULT_WATCHLIST`; spaces around entries and
+/// blank entries are ignored, and the first bad entry is named in the error.
 pub fn parse_ticker_list(raw: &str) -> Result<std::collections::BTreeSet<Ticker>, String> {
     raw.split(',')
-        .filter(|t| !t.trim().is_empty())
-        .map(|t| Ticker::parse(t).map_err(|e| format!("{:?}: {e}", t.trim())))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| Ticker::parse(t).map_err(|e| format!("{:?}: {e}", crate::text::preview(t))))
         .collect()
 }
 
@@ -28,30 +31,30 @@ pub struct Ticker(String);
 pub enum TickerError {
     #[error("ticker is empty")]
     Empty,
-    #[error("ticker is longer than {MAX_TICKER_LEN} characters")]
-    TooLong,
-    #[error("ticker must start with a letter and contain only letters, digits, '.' or '-'")]
-    InvalidCharacters,
+    #[error(
+        "ticker must be 1 to {MAX_BASE_LETTERS} letters, optionally followed by a class suffix \
+         such as .B (1 to {MAX_CLASS_LETTERS} letters)"
+    )]
+    Invalid,
 }
 
 impl Ticker {
-    /// Parses user or upstream input: surrounding white space is ignored and letters are
-    /// upper-cased (Tiingo sends `nvda`, people type `aapl`).
+    /// Parses a symbol exactly as given, except that letters are upper-cased (Tiingo sends
+    /// `nvda`, people type `aapl`). Anything else, white space included, is refused: `AAPL%20`
+    /// in a URL is not `AAPL`. Lists trim their entries before parsing them.
     pub fn parse(input: &str) -> Result<Self, TickerError> {
-        let trimmed = input.trim();
-        if trimmed.is_empty() {
+        if input.is_empty() {
             return Err(TickerError::Empty);
         }
-        if trimmed.chars().count() > MAX_TICKER_LEN {
-            return Err(TickerError::TooLong);
+        let (base, class) = match input.split_once('.') {
+            Some((base, class)) => (base, Some(class)),
+            None => (input, None),
+        };
+        let letters = |s: &str, max: usize| (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic());
+        if !letters(base, MAX_BASE_LETTERS) || class.is_some_and(|c| !letters(c, MAX_CLASS_LETTERS)) {
+            return Err(TickerError::Invalid);
         }
-        let mut chars = trimmed.chars();
-        let first_is_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-        let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-        if !first_is_letter || !rest_ok {
-            return Err(TickerError::InvalidCharacters);
-        }
-        Ok(Self(trimmed.to_ascii_uppercase()))
+        Ok(Self(input.to_ascii_uppercase()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -90,29 +93,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn normalises_case_and_whitespace() {
-        assert_eq!(Ticker::parse(" nvda ").unwrap().as_str(), "NVDA");
+    fn normalises_case() {
+        assert_eq!(Ticker::parse("nvda").unwrap().as_str(), "NVDA");
         assert_eq!(Ticker::parse("brk.b").unwrap().as_str(), "BRK.B");
+        assert_eq!(Ticker::parse("A").unwrap().as_str(), "A");
+        assert_eq!(Ticker::parse("GOOGL").unwrap().as_str(), "GOOGL");
     }
 
     #[test]
     fn rejects_garbage() {
         assert_eq!(Ticker::parse(""), Err(TickerError::Empty));
-        assert_eq!(Ticker::parse("   "), Err(TickerError::Empty));
-        assert_eq!(Ticker::parse("ABCDEFGHIJK"), Err(TickerError::TooLong));
-        assert_eq!(Ticker::parse("1ABC"), Err(TickerError::InvalidCharacters));
-        assert_eq!(Ticker::parse("AA PL"), Err(TickerError::InvalidCharacters));
-        assert_eq!(Ticker::parse("AAPL;DROP"), Err(TickerError::InvalidCharacters));
-        assert_eq!(Ticker::parse("ÄPL"), Err(TickerError::InvalidCharacters));
+        for bad in [
+            "   ", "ABCDEF", "1ABC", "AA PL", "AAPL;DROP", "ÄPL", "BRK.", ".B", "BRK.BCD", "BRK-B", "A.B.C",
+            // Padding is not ignored: these arrive URL-decoded from `AAPL%20` and `AAPL%0a`.
+            "AAPL ", " AAPL", "AAPL\n", "AAPL\t", "AAPL\0",
+        ] {
+            assert_eq!(Ticker::parse(bad), Err(TickerError::Invalid), "{bad:?}");
+        }
     }
 
     #[test]
-    fn lists_parse_and_name_the_bad_entry() {
+    fn lists_trim_entries_and_name_the_bad_one() {
         let list = parse_ticker_list(" aapl, ,MSFT,aapl").unwrap();
         assert_eq!(list.iter().map(Ticker::as_str).collect::<Vec<_>>(), ["AAPL", "MSFT"]);
         assert_eq!(parse_ticker_list(DEFAULT_WATCHLIST).unwrap().len(), 8);
         let err = parse_ticker_list("AAPL,$$$").unwrap_err();
         assert!(err.starts_with("\"$$$\""), "{err}");
+        let long = format!("AAPL,{}", "X".repeat(10_000));
+        assert!(parse_ticker_list(&long).unwrap_err().len() < 200, "a bad entry is quoted short");
     }
 
     #[test]
@@ -120,5 +128,6 @@ mod tests {
         let ok: Ticker = serde_json::from_str("\"msft\"").unwrap();
         assert_eq!(ok.as_str(), "MSFT");
         assert!(serde_json::from_str::<Ticker>("\"$$$\"").is_err());
+        assert!(serde_json::from_str::<Ticker>("\" MSFT\"").is_err());
     }
 }

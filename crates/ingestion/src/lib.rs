@@ -11,16 +11,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use domain::model::SentimentModel;
+use domain::run::{RunSummary, SourceStatus, SourceSummary};
 use domain::source::{FetchRequest, NewsSource, SourceError};
 use domain::store::{Store, StoreError};
 use domain::table::articles::{self, RecordOutcome};
 use domain::table::{configurations, runs};
 use domain::{Article, ArticleId, Clock, RawArticle, SourceKind, Ticker};
 use futures::StreamExt;
-use serde::Serialize;
-
-/// Error messages kept per source in a summary; the rest are counted only.
-const MAX_ERROR_MESSAGES: usize = 10;
 
 #[derive(Clone, Debug)]
 pub struct PipelineConfig {
@@ -33,78 +30,8 @@ pub struct PipelineConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    #[error("cannot read the watchlist from the store: {0}")]
-    Watchlist(StoreError),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceStatus {
-    Ok,
-    Partial,
-    Failed,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SourceSummary {
-    pub status: SourceStatus,
-    /// Usable items the source returned.
-    pub fetched: usize,
-    /// Stories stored for the first time.
-    pub new: usize,
-    /// Stories already stored (or reported twice in this run).
-    pub duplicates: usize,
-    /// Of the duplicates, those that newly credited this source (or new tickers).
-    pub credited: usize,
-    /// Items with no ticker to file them under.
-    pub skipped: usize,
-    /// Items the source sent that could not be parsed.
-    pub rejected: usize,
-    /// Failed requests and failed writes.
-    pub errors: usize,
-    pub error_messages: Vec<String>,
-}
-
-impl SourceSummary {
-    fn new(status: SourceStatus) -> Self {
-        Self {
-            status,
-            fetched: 0,
-            new: 0,
-            duplicates: 0,
-            credited: 0,
-            skipped: 0,
-            rejected: 0,
-            errors: 0,
-            error_messages: Vec::new(),
-        }
-    }
-
-    fn error(&mut self, message: String) {
-        self.errors += 1;
-        if self.error_messages.len() < MAX_ERROR_MESSAGES {
-            self.error_messages.push(message);
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RunSummary {
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    pub tickers: Vec<Ticker>,
-    pub fetched: usize,
-    pub new: usize,
-    pub duplicates: usize,
-    pub errors: usize,
-    pub sources: BTreeMap<SourceKind, SourceSummary>,
-}
-
-impl RunSummary {
-    /// True when no source delivered anything usable (every fetch failed).
-    pub fn all_sources_failed(&self) -> bool {
-        !self.sources.is_empty() && self.sources.values().all(|s| s.status == SourceStatus::Failed)
-    }
+    #[error("cannot read the watchlist from the store")]
+    Watchlist(#[source] StoreError),
 }
 
 pub struct Pipeline {
@@ -163,12 +90,14 @@ impl Pipeline {
             let summary = summaries.entry(kind).or_insert_with(|| SourceSummary::new(SourceStatus::Ok));
             match result {
                 Ok(fetched) => {
-                    summary.rejected += fetched.rejected.len();
+                    summary.reject(fetched.rejected);
+                    summary.out_of_window += fetched.out_of_window;
+                    summary.stops.extend(fetched.stops);
                     if !fetched.partial_errors.is_empty() {
-                        summary.status = SourceStatus::Partial;
+                        summary.degrade(SourceStatus::Partial);
                     }
                     for error in &fetched.partial_errors {
-                        summary.error(error.to_string());
+                        summary.error(describe(kind, error));
                     }
                     for raw in fetched.articles {
                         summary.fetched += 1;
@@ -176,7 +105,7 @@ impl Pipeline {
                     }
                 }
                 Err(error) => {
-                    summary.status = SourceStatus::Failed;
+                    summary.degrade(SourceStatus::Failed);
                     summary.error(describe(kind, &error));
                 }
             }
@@ -192,9 +121,11 @@ impl Pipeline {
                 .buffer_unordered(self.config.write_concurrency.max(1))
                 .collect()
                 .await;
+        let mut to_store: BTreeMap<SourceKind, usize> = BTreeMap::new();
         for (p, outcome) in outcomes {
             for (position, kind) in p.reporters.iter().enumerate() {
                 let Some(summary) = summaries.get_mut(kind) else { continue };
+                *to_store.entry(*kind).or_default() += 1;
                 match &outcome {
                     Ok(RecordOutcome::Inserted) if position == 0 => summary.new += 1,
                     Ok(RecordOutcome::Inserted | RecordOutcome::Credited) => {
@@ -202,8 +133,22 @@ impl Pipeline {
                         summary.credited += 1;
                     }
                     Ok(RecordOutcome::Duplicate) => summary.duplicates += 1,
-                    Err(error) => summary.error(format!("storing article {}: {error}", p.article.id)),
+                    Err(error) => {
+                        summary.write_failures += 1;
+                        summary.error(format!("storing article {}: {error}", p.article.id));
+                    }
                 }
+            }
+        }
+        // A source whose stories could not be stored did not deliver, whatever it fetched.
+        for (kind, summary) in &mut summaries {
+            let attempted = to_store.get(kind).copied().unwrap_or(0);
+            if summary.write_failures > 0 {
+                summary.degrade(if summary.write_failures == attempted {
+                    SourceStatus::Failed
+                } else {
+                    SourceStatus::Partial
+                });
             }
         }
 
@@ -211,6 +156,7 @@ impl Pipeline {
         let summary = RunSummary {
             started_at,
             finished_at,
+            status: RunSummary::status_of(&summaries),
             tickers: tickers.into_iter().collect(),
             fetched: summaries.values().map(|s| s.fetched).sum(),
             new: summaries.values().map(|s| s.new).sum(),
@@ -218,15 +164,11 @@ impl Pipeline {
             errors: summaries.values().map(|s| s.errors).sum(),
             sources: summaries,
         };
-        let run = runs::IngestionRun {
-            started_at,
-            finished_at,
-            summary: serde_json::to_value(&summary).unwrap_or_default(),
-        };
-        if let Err(error) = runs::record(&*self.store, &run).await {
+        if let Err(error) = runs::record(&*self.store, &summary).await {
             tracing::warn!(%error, "could not record the ingestion run");
         }
         tracing::info!(
+            status = ?summary.status,
             fetched = summary.fetched,
             new = summary.new,
             duplicates = summary.duplicates,
@@ -250,13 +192,13 @@ impl Pipeline {
         }
         let id = raw.id();
         if let Some(existing) = pending.get_mut(&id) {
-            if existing.article.is_credited_to(raw.source) {
-                // The same source sent the story twice in one run.
-                summary.duplicates += 1;
-            } else {
-                existing.article.credits.push(raw.credit());
-                existing.article.tickers.extend(raw.tickers.iter().cloned());
+            let merge = existing.article.merge_report(&raw.credit(), &raw.tickers);
+            if merge.new_credit {
                 existing.reporters.push(raw.source);
+            } else {
+                // The same source sent the story twice in one run (Finnhub does, once per
+                // symbol it concerns): it is one story, now filed under both symbols.
+                summary.duplicates += 1;
             }
             return;
         }

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use domain::FakeClock;
 use domain::configuration::{ConfigName, Configuration, ConfigurationId, SessionKey};
+use domain::run::SourceStatus;
 use domain::source::Fetched;
 use domain::table::{aggregates, articles as article_table};
 use sources::sample::{self, SampleSource};
@@ -169,13 +170,13 @@ async fn one_failing_source_does_not_stop_the_other() {
     assert_eq!(summary.sources[&SourceKind::Tiingo].status, SourceStatus::Failed);
     assert!(summary.sources[&SourceKind::Tiingo].error_messages[0].contains("Invalid token"));
     assert_eq!(summary.new, 1);
-    assert!(!summary.all_sources_failed());
+    assert!(!summary.failed());
 
     let both_down = vec![
         scripted(SourceKind::Tiingo, Err(SourceError::Network("refused".into()))) as Arc<dyn NewsSource>,
         scripted(SourceKind::Finnhub, Err(SourceError::Network("refused".into()))),
     ];
-    assert!(w.pipeline(both_down).run_once().await.unwrap().all_sources_failed());
+    assert!(w.pipeline(both_down).run_once().await.unwrap().failed());
 }
 
 #[tokio::test]

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use domain::ticker::{DEFAULT_WATCHLIST, parse_ticker_list};
 use domain::{Clock, SystemClock, Ticker};
-use ingestion::{Pipeline, PipelineConfig, PipelineError, RunSummary};
+use domain::run::RunSummary;
+use ingestion::{Pipeline, PipelineConfig, PipelineError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use secrecy::SecretString;
 use sources::sample::SampleSource;
@@ -32,7 +33,7 @@ pub enum ConfigError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvocationError {
-    #[error("every news source failed: {0}")]
+    #[error("nothing could be fetched or stored: {0}")]
     AllSourcesFailed(String),
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
@@ -124,7 +125,7 @@ pub async fn handle(
 ) -> Result<RunSummary, InvocationError> {
     tracing::info!(request_id = %event.context.request_id, detail_type = %event.payload.detail_type, "scheduled ingestion");
     let summary = pipeline.run_once().await?;
-    if summary.all_sources_failed() {
+    if summary.failed() {
         let reasons: Vec<String> = summary.sources.values().flat_map(|s| s.error_messages.clone()).collect();
         return Err(InvocationError::AllSourcesFailed(reasons.join("; ")));
     }

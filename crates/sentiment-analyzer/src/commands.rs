@@ -72,7 +72,7 @@ async fn ingest(args: IngestArgs) -> Result<ExitCode, BoxError> {
     if args.once {
         let summary = pipeline.run_once().await?;
         println!("{}", serde_json::to_string_pretty(&summary)?);
-        return Ok(if summary.all_sources_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        return Ok(if summary.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS });
     }
     let every: Duration = *args.every;
     let mut ticks = tokio::time::interval(every.max(Duration::from_secs(1)));

@@ -73,7 +73,7 @@ fn serve_answers_from_the_sample_corpus_and_survives_restarts() {
     assert!(aapl["score"].is_number());
     let (_, articles) = server.get("/api/v2/articles?ticker=AAPL&limit=5");
     assert_eq!(articles["articles"].as_array().unwrap().len(), 5);
-    let (status, body) = server.get("/api/v2/tickers/NOPE1/sentiment");
+    let (status, body) = server.get("/api/v2/tickers/ZZZZ/sentiment");
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
 
     server.signal("-INT");

@@ -9,10 +9,10 @@ use domain::source::{FetchRequest, Fetched, NewsSource, SourceError};
 use domain::{RawArticle, SourceKind, Ticker};
 use secrecy::SecretString;
 use serde::Deserialize;
-use serde_json::Value;
 
+use crate::body::{self, Shape};
 use crate::http::{HttpConfig, Vendor, excerpt};
-use crate::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, collect_items, in_window, parse_tickers};
+use crate::{Limits, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, parse_tickers};
 
 pub const DEFAULT_BASE_URL: &str = "https://finnhub.io/api/v1";
 /// When a 429 carries no usable reset header.
@@ -39,42 +39,46 @@ pub fn parse_company_news(
     symbol: &Ticker,
     body: &[u8],
 ) -> Result<Fetched, SourceError> {
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(value) => value,
-        Err(_) if status == 429 => {
-            return Err(SourceError::RateLimited {
-                message: excerpt(body),
-                retry_after: Some(DEFAULT_RATE_LIMIT_WAIT),
-            });
-        }
-        Err(_) if status >= 400 => return Err(SourceError::Upstream { status, message: excerpt(body) }),
-        Err(_) => return Err(SourceError::Malformed(format!("not JSON: {}", excerpt(body)))),
+    parse_capped(status, reset_header, now, symbol, body, Limits::default().max_items_per_response)
+}
+
+fn parse_capped(
+    status: u16,
+    reset_header: Option<&str>,
+    now: DateTime<Utc>,
+    symbol: &Ticker,
+    body: &[u8],
+    max_items: usize,
+) -> Result<Fetched, SourceError> {
+    let rate_limited = |message: String| SourceError::RateLimited {
+        message,
+        retry_after: Some(retry_after(reset_header, now)),
     };
-    let error = value.get("error").and_then(Value::as_str).map(str::to_owned);
-    match (status, error) {
-        (429, e) => {
-            return Err(SourceError::RateLimited {
-                message: e.unwrap_or_else(|| excerpt(body)),
-                retry_after: Some(retry_after(reset_header, now)),
-            });
+    match body::shape(body) {
+        Shape::Array if (200..300).contains(&status) => {
+            Ok(body::each_item("finnhub", body, max_items, |item| normalize(item, symbol)))
         }
-        (401, e) => return Err(SourceError::Unauthorized(e.unwrap_or_else(|| excerpt(body)))),
-        (403, e) => return Err(SourceError::Forbidden(e.unwrap_or_else(|| excerpt(body)))),
-        (_, Some(e)) if e.contains("limit") => {
-            return Err(SourceError::RateLimited {
-                message: e,
-                retry_after: Some(retry_after(reset_header, now)),
-            });
+        Shape::Array | Shape::Object(_) if status == 429 => Err(rate_limited(excerpt(body))),
+        Shape::Array => Err(SourceError::Upstream { status, message: excerpt(body) }),
+        Shape::Object(fields) => {
+            let error = fields.error();
+            Err(match (status, error) {
+                (429, e) => rate_limited(e.unwrap_or_else(|| excerpt(body))),
+                (401, e) => SourceError::Unauthorized(e.unwrap_or_else(|| excerpt(body))),
+                (403, e) => SourceError::Forbidden(e.unwrap_or_else(|| excerpt(body))),
+                (_, Some(e)) if e.contains("limit") => rate_limited(e),
+                (200..=299, None) => {
+                    SourceError::Malformed(format!("expected a JSON array, got: {}", excerpt(body)))
+                }
+                (status, e) => SourceError::Upstream { status, message: e.unwrap_or_else(|| excerpt(body)) },
+            })
         }
-        (200..=299, None) => {}
-        (status, e) => {
-            return Err(SourceError::Upstream { status, message: e.unwrap_or_else(|| excerpt(body)) });
+        Shape::Text if status == 429 => {
+            Err(SourceError::RateLimited { message: excerpt(body), retry_after: Some(DEFAULT_RATE_LIMIT_WAIT) })
         }
+        Shape::Text if status >= 400 => Err(SourceError::Upstream { status, message: excerpt(body) }),
+        Shape::Text => Err(SourceError::Malformed(format!("not JSON: {}", excerpt(body)))),
     }
-    let Value::Array(items) = value else {
-        return Err(SourceError::Malformed(format!("expected a JSON array, got: {}", excerpt(body))));
-    };
-    Ok(collect_items("finnhub", items, |item| normalize(item, symbol)))
 }
 
 /// Until `x-ratelimit-reset` (epoch seconds), else a minute.
@@ -117,12 +121,18 @@ fn normalize(item: NewsItem, symbol: &Ticker) -> Result<RawArticle, String> {
 #[derive(Debug)]
 pub struct FinnhubClient {
     vendor: Vendor,
+    limits: Limits,
 }
 
 impl FinnhubClient {
     pub fn new(base_url: &str, token: SecretString, config: HttpConfig) -> Result<Self, SourceError> {
         let auth: (&'static str, fn(&str) -> String) = ("X-Finnhub-Token", str::to_owned);
-        Ok(Self { vendor: Vendor::new(base_url, token, config, auth)? })
+        Ok(Self { vendor: Vendor::new(base_url, token, config, auth)?, limits: Limits::default() })
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 }
 
@@ -137,18 +147,32 @@ impl NewsSource for FinnhubClient {
         let to = request.until.format("%Y-%m-%d").to_string();
         let mut out = Fetched::default();
         let mut succeeded = 0;
-        for symbol in &request.tickers {
+        for (position, symbol) in request.tickers.iter().enumerate() {
+            if out.articles.len() >= self.limits.max_items_per_run {
+                out.stops.push(format!(
+                    "finnhub: stopped at {} items, the most one run takes; {} of {} symbols were not asked",
+                    out.articles.len(),
+                    request.tickers.len() - position,
+                    request.tickers.len()
+                ));
+                break;
+            }
             let query = [("symbol", symbol.as_str()), ("from", from.as_str()), ("to", to.as_str())];
-            let response = self.vendor.get("/company-news", &query).await;
-            let parsed = response.and_then(|r| {
-                let reset = r.headers.get("x-ratelimit-reset").and_then(|v| v.to_str().ok());
-                parse_company_news(r.status, reset, Utc::now(), symbol, &r.body)
-            });
+            let parsed = match self.vendor.get("/company-news", &query).await {
+                Ok(r) => parse_capped(
+                    r.status,
+                    r.header("x-ratelimit-reset"),
+                    Utc::now(),
+                    symbol,
+                    &r.body,
+                    self.limits.max_items_per_response,
+                ),
+                Err(e) => Err(e),
+            };
             match parsed {
                 Ok(fetched) => {
                     succeeded += 1;
-                    out.rejected.extend(fetched.rejected);
-                    out.articles.extend(fetched.articles);
+                    out.absorb(fetched);
                 }
                 // Bad credentials, a spent allowance or an unreachable host (after retries)
                 // will not get better on the next symbol.
@@ -161,7 +185,11 @@ impl NewsSource for FinnhubClient {
                     if succeeded == 0 {
                         return Err(e);
                     }
+                    let left = request.tickers.len() - position - 1;
                     out.partial_errors.push(e);
+                    if left > 0 {
+                        out.stops.push(format!("finnhub: {left} symbols were not asked after that error"));
+                    }
                     break;
                 }
                 Err(e) => out.partial_errors.push(e),
@@ -172,7 +200,7 @@ impl NewsSource for FinnhubClient {
         {
             return Err(first.clone());
         }
-        out.articles.retain(|a| in_window(a.published_at, request.since, request.until));
+        out.keep_window(request.since, request.until);
         Ok(out)
     }
 }

@@ -1,5 +1,6 @@
-//! What the two vendor clients share: timeouts, bounded retries of transient failures, and
-//! reading a body without trusting its size or its status code.
+//! What the two vendor clients share: timeouts, bounded retries of transient failures, no
+//! redirects, and reading a body without trusting its size, its status code or its echo of
+//! our credentials.
 
 use std::time::Duration;
 
@@ -8,8 +9,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
+    /// Whole-request budget per attempt (connect, send, read the body).
     pub timeout: Duration,
-    /// Extra attempts after a transient failure (5xx, network); never after 4xx.
+    /// Extra attempts after a transient failure (5xx, network, timeout); never after 4xx.
     pub retries: u32,
     pub retry_backoff: Duration,
     /// Bodies larger than this are refused rather than buffered.
@@ -31,6 +33,9 @@ impl HttpConfig {
     pub(crate) fn client(&self) -> Result<reqwest::Client, SourceError> {
         reqwest::Client::builder()
             .timeout(self.timeout)
+            // The vendors do not redirect API calls. Following one would hand our key header
+            // to whatever host the redirect names, so a redirect is an error instead.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("sentiment-analyzer/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SourceError::Network(format!("cannot build HTTP client: {e}")))
@@ -43,59 +48,104 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
 }
 
+impl Response {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
 /// Sends a request built by `build`, retrying transient failures with linear backoff.
-pub(crate) async fn send(
+async fn send(
     config: &HttpConfig,
+    key: &str,
     build: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<Response, SourceError> {
     let mut attempt = 0;
     loop {
-        let result = send_once(config, build()).await;
+        let result = send_once(config, key, build()).await;
         let transient = match &result {
             Ok(response) => response.status >= 500,
-            Err(SourceError::Network(_)) => true,
+            Err(SourceError::Network(_) | SourceError::Timeout { .. }) => true,
             Err(_) => false,
         };
         if !transient || attempt >= config.retries {
             return result;
         }
         attempt += 1;
-        tokio_sleep(config.retry_backoff * attempt).await;
+        let backoff = config.retry_backoff * attempt;
+        if !backoff.is_zero() {
+            tokio::time::sleep(backoff).await;
+        }
     }
 }
 
-async fn send_once(config: &HttpConfig, request: reqwest::RequestBuilder) -> Result<Response, SourceError> {
-    // reqwest's error text names the URL; ours never carry credentials (they go in headers),
-    // but strip it anyway so error text stays about what went wrong.
-    let mut response = request.send().await.map_err(|e| SourceError::Network(e.without_url().to_string()))?;
+fn transport_error(config: &HttpConfig, error: reqwest::Error) -> SourceError {
+    if error.is_timeout() {
+        return SourceError::Timeout { after: config.timeout };
+    }
+    // reqwest's text names the URL; ours never carry credentials (they go in headers), but
+    // strip it anyway so the message stays about what went wrong, with its causes.
+    let error = error.without_url();
+    SourceError::Network(domain::error_report::cause_chain(&error))
+}
+
+async fn send_once(
+    config: &HttpConfig,
+    key: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<Response, SourceError> {
+    let mut response = request.send().await.map_err(|e| transport_error(config, e))?;
     let status = response.status().as_u16();
+    if (300..400).contains(&status) {
+        return Err(SourceError::Upstream {
+            status,
+            message: "unexpected redirect; vendor API calls are never redirected, so it was not followed"
+                .into(),
+        });
+    }
     let headers = response.headers().clone();
     let mut body = Vec::new();
-    while let Some(chunk) =
-        response.chunk().await.map_err(|e| SourceError::Network(e.without_url().to_string()))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(config, e))? {
         if body.len() + chunk.len() > config.max_body_bytes {
-            return Err(SourceError::Malformed(format!(
-                "response larger than {} bytes",
-                config.max_body_bytes
-            )));
+            return Err(SourceError::Malformed(format!("response larger than {} bytes", config.max_body_bytes)));
         }
         body.extend_from_slice(&chunk);
     }
+    redact(&mut body, key);
     Ok(Response { status, headers, body })
 }
 
-async fn tokio_sleep(duration: Duration) {
-    if !duration.is_zero() {
-        tokio::time::sleep(duration).await;
+/// What replaces a credential found in a response body.
+pub const REDACTED: &[u8] = b"[redacted]";
+
+/// Removes every occurrence of `secret` from `body`. Vendors echo the key in some error
+/// bodies (`{"detail": "Invalid token abc..."}`); everything we log, return or store about a
+/// response is built from its body, so cleaning the body here cleans all of it.
+pub(crate) fn redact(body: &mut Vec<u8>, secret: &str) {
+    let secret = secret.as_bytes();
+    if secret.is_empty() || body.len() < secret.len() {
+        return;
     }
+    let finder = memchr::memmem::Finder::new(secret);
+    if finder.find(body).is_none() {
+        return;
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = &body[..];
+    while let Some(at) = finder.find(rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(REDACTED);
+        rest = &rest[at + secret.len()..];
+    }
+    out.extend_from_slice(rest);
+    *body = out;
 }
 
 /// A short, printable excerpt of a body for error messages.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim();
-    let mut out: String = trimmed.chars().take(200).collect();
+    let mut out: String = trimmed.chars().filter(|c| !c.is_control()).take(200).collect();
     if trimmed.chars().count() > 200 {
         out.push('…');
     }
@@ -103,7 +153,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 }
 
 /// One vendor's endpoint: client, settings, base URL and key. `Debug` never shows the key,
-/// and the key only ever travels in the header the vendor names.
+/// the key only ever travels in the header the vendor names, and it is cut out of every body.
 pub(crate) struct Vendor {
     client: reqwest::Client,
     config: HttpConfig,
@@ -115,7 +165,7 @@ pub(crate) struct Vendor {
 
 impl std::fmt::Debug for Vendor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vendor").field("base_url", &self.base_url).field("key", &"[redacted]").finish()
+        f.debug_struct("Vendor").field("base_url", &self.base_url).field("key", &self.key).finish()
     }
 }
 
@@ -139,9 +189,22 @@ impl Vendor {
     pub(crate) async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Response, SourceError> {
         let url = format!("{}{path}", self.base_url);
         let (header, render) = self.auth;
-        send(&self.config, || {
-            self.client.get(&url).header(header, render(self.key.expose_secret())).query(query)
-        })
-        .await
+        let key = self.key.expose_secret();
+        send(&self.config, key, || self.client.get(&url).header(header, render(key)).query(query)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_removes_every_copy_of_the_key() {
+        let mut body = br#"{"detail":"Invalid token sk-1. Token sk-1 is not valid"}"#.to_vec();
+        redact(&mut body, "sk-1");
+        assert_eq!(body, br#"{"detail":"Invalid token [redacted]. Token [redacted] is not valid"}"#);
+        let mut clean = b"nothing to see".to_vec();
+        redact(&mut clean, "sk-1");
+        assert_eq!(clean, b"nothing to see");
     }
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::source::{FetchRequest, Fetched, NewsSource, SourceError};
 use domain::{Clock, SourceKind, Ticker};
 
-use crate::{finnhub, in_window, tiingo};
+use crate::{finnhub, tiingo};
 
 const TIINGO_NEWS: &str = include_str!("../sample/tiingo-news.json");
 const FINNHUB_COMPANY_NEWS: [(&str, &str); 8] = [
@@ -106,13 +106,13 @@ impl NewsSource for SampleSource {
                     .cloned()
                     .collect(),
                 rejected: corpus.tiingo.rejected.clone(),
-                partial_errors: Vec::new(),
+                ..Fetched::default()
             },
             SourceKind::Finnhub => {
                 let mut f = Fetched::default();
                 for (_, fetched) in corpus.finnhub.iter().filter(|(t, _)| request.tickers.contains(t)) {
                     f.articles.extend(fetched.articles.iter().cloned());
-                    f.rejected.extend(fetched.rejected.iter().cloned());
+                    f.rejected.absorb(fetched.rejected.clone());
                 }
                 f
             }
@@ -120,7 +120,7 @@ impl NewsSource for SampleSource {
         for article in &mut out.articles {
             article.published_at += shift;
         }
-        out.articles.retain(|a| in_window(a.published_at, request.since, request.until));
+        out.keep_window(request.since, request.until);
         Ok(out)
     }
 }

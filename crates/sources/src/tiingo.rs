@@ -10,10 +10,10 @@ use domain::source::{FetchRequest, Fetched, NewsSource, SourceError};
 use domain::{RawArticle, SourceKind};
 use secrecy::SecretString;
 use serde::Deserialize;
-use serde_json::Value;
 
+use crate::body::{self, Shape};
 use crate::http::{HttpConfig, Vendor, excerpt};
-use crate::{MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, collect_items, in_window, parse_tickers};
+use crate::{Limits, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, parse_tickers};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.tiingo.com";
 
@@ -31,40 +31,39 @@ pub struct NewsItem {
     pub tickers: Vec<String>,
 }
 
-/// Parses a news response body into articles, rejecting (and describing) unusable items.
+/// Parses a news response body into articles, rejecting (and counting) unusable items.
 pub fn parse_news(status: u16, body: &[u8]) -> Result<Fetched, SourceError> {
-    let value = classify(status, body)?;
-    let Value::Array(items) = value else {
-        return Err(SourceError::Malformed(format!("expected a JSON array, got: {}", excerpt(body))));
-    };
-    Ok(collect_items("tiingo", items, normalize))
+    parse_news_capped(status, body, Limits::default().max_items_per_response)
 }
 
-/// Maps Tiingo's error conventions onto `SourceError`; returns the JSON on success.
-fn classify(status: u16, body: &[u8]) -> Result<Value, SourceError> {
-    let text = String::from_utf8_lossy(body);
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        let trimmed = text.trim_start();
-        if trimmed.starts_with("You have run over") || trimmed.starts_with("Error:") || status == 429 {
-            return Err(SourceError::RateLimited { message: excerpt(body), retry_after: None });
+fn parse_news_capped(status: u16, body: &[u8], max_items: usize) -> Result<Fetched, SourceError> {
+    match body::shape(body) {
+        Shape::Array if (200..300).contains(&status) => Ok(body::each_item("tiingo", body, max_items, normalize)),
+        Shape::Array => Err(SourceError::Upstream { status, message: excerpt(body) }),
+        Shape::Object(fields) => Err(classify(status, fields.detail(), body)),
+        Shape::Text => {
+            let text = String::from_utf8_lossy(body);
+            let trimmed = text.trim_start();
+            if trimmed.starts_with("You have run over") || trimmed.starts_with("Error:") || status == 429 {
+                Err(SourceError::RateLimited { message: excerpt(body), retry_after: None })
+            } else if status >= 400 {
+                Err(SourceError::Upstream { status, message: excerpt(body) })
+            } else {
+                Err(SourceError::Malformed(format!("not JSON: {}", excerpt(body))))
+            }
         }
-        if status >= 400 {
-            return Err(SourceError::Upstream { status, message: excerpt(body) });
-        }
-        return Err(SourceError::Malformed(format!("not JSON: {}", excerpt(body))));
-    };
-    let detail = value.get("detail").and_then(Value::as_str).map(str::to_owned);
+    }
+}
+
+/// Maps Tiingo's error conventions (a `detail` message, on any status) onto `SourceError`.
+fn classify(status: u16, detail: Option<String>, body: &[u8]) -> SourceError {
     match (status, detail) {
-        (_, Some(d)) if d.contains("run over") => {
-            Err(SourceError::RateLimited { message: d, retry_after: None })
-        }
-        (429, d) => {
-            Err(SourceError::RateLimited { message: d.unwrap_or_else(|| excerpt(body)), retry_after: None })
-        }
-        (401 | 403, Some(d)) if d.contains("permission") => Err(SourceError::Forbidden(d)),
-        (401 | 403, d) => Err(SourceError::Unauthorized(d.unwrap_or_else(|| excerpt(body)))),
-        (200..=299, None) => Ok(value),
-        (status, d) => Err(SourceError::Upstream { status, message: d.unwrap_or_else(|| excerpt(body)) }),
+        (_, Some(d)) if d.contains("run over") => SourceError::RateLimited { message: d, retry_after: None },
+        (429, d) => SourceError::RateLimited { message: d.unwrap_or_else(|| excerpt(body)), retry_after: None },
+        (401 | 403, Some(d)) if d.contains("permission") => SourceError::Forbidden(d),
+        (401 | 403, d) => SourceError::Unauthorized(d.unwrap_or_else(|| excerpt(body))),
+        (200..=299, None) => SourceError::Malformed(format!("expected a JSON array, got: {}", excerpt(body))),
+        (status, d) => SourceError::Upstream { status, message: d.unwrap_or_else(|| excerpt(body)) },
     }
 }
 
@@ -95,17 +94,28 @@ pub struct TiingoClient {
     vendor: Vendor,
     page_size: u32,
     max_pages: u32,
+    limits: Limits,
 }
 
 impl TiingoClient {
     pub fn new(base_url: &str, token: SecretString, config: HttpConfig) -> Result<Self, SourceError> {
         let auth: (&'static str, fn(&str) -> String) = ("Authorization", |key| format!("Token {key}"));
-        Ok(Self { vendor: Vendor::new(base_url, token, config, auth)?, page_size: 100, max_pages: 10 })
+        Ok(Self {
+            vendor: Vendor::new(base_url, token, config, auth)?,
+            page_size: 100,
+            max_pages: 10,
+            limits: Limits::default(),
+        })
     }
 
     pub fn with_paging(mut self, page_size: u32, max_pages: u32) -> Self {
         self.page_size = page_size.clamp(1, 1000);
         self.max_pages = max_pages.max(1);
+        self
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 }
@@ -124,6 +134,7 @@ impl NewsSource for TiingoClient {
             request.tickers.iter().map(|t| t.as_str().to_ascii_lowercase()).collect::<Vec<_>>().join(",");
         let start = request.since.format("%Y-%m-%d").to_string();
         let end = request.until.format("%Y-%m-%d").to_string();
+        let page_size = self.page_size as usize;
         let mut out = Fetched::default();
         let mut seen = HashSet::new();
         for page in 0..self.max_pages {
@@ -137,19 +148,44 @@ impl NewsSource for TiingoClient {
                 ("offset", offset.as_str()),
                 ("sortBy", "publishedDate"),
             ];
-            let response = self.vendor.get("/tiingo/news", &query).await?;
-            let fetched = parse_news(response.status, &response.body)?;
-            let page_len = fetched.articles.len() + fetched.rejected.len();
-            out.rejected.extend(fetched.rejected);
+            let max_items = self.limits.max_items_per_response.max(page_size);
+            let result = match self.vendor.get("/tiingo/news", &query).await {
+                Ok(response) => parse_news_capped(response.status, &response.body, max_items),
+                Err(e) => Err(e),
+            };
+            let mut fetched = match result {
+                Ok(fetched) => fetched,
+                Err(e) if page == 0 => return Err(e),
+                Err(e) => {
+                    // Keep the pages already read; the run is partial, not failed.
+                    out.partial_errors.push(e);
+                    break;
+                }
+            };
+            let page_len = fetched.articles.len() + fetched.rejected.count;
+            let broke_off = !fetched.partial_errors.is_empty() || !fetched.stops.is_empty();
             // The feed moves while we page: an item may appear on two pages.
-            out.articles
-                .extend(fetched.articles.into_iter().filter(|a| seen.insert(a.source_item_id.clone())));
-            if page_len < self.page_size as usize {
+            fetched.articles.retain(|a| seen.insert(a.source_item_id.clone()));
+            out.absorb(fetched);
+            if page_len < page_size || broke_off {
                 break;
+            }
+            if out.articles.len() >= self.limits.max_items_per_run {
+                out.stops.push(format!(
+                    "tiingo: stopped at {} items, the most one run takes; older news was not fetched",
+                    out.articles.len()
+                ));
+                break;
+            }
+            if page + 1 == self.max_pages {
+                out.stops.push(format!(
+                    "tiingo: stopped after {} pages of {page_size}, the most one run reads; older news may not have been fetched",
+                    self.max_pages
+                ));
             }
         }
         // Tiingo's date filter is coarse and sometimes ignored: filter here too.
-        out.articles.retain(|a| in_window(a.published_at, request.since, request.until));
+        out.keep_window(request.since, request.until);
         Ok(out)
     }
 }

@@ -80,7 +80,7 @@ fn tiingo_bad_items_are_rejected_one_by_one() {
     ]"#;
     let fetched = tiingo::parse_news(200, body).unwrap();
     assert_eq!(fetched.articles.len(), 1);
-    assert_eq!(fetched.rejected.len(), 4);
+    assert_eq!(fetched.rejected.count, 4);
     let tickers: Vec<_> = fetched.articles[0].tickers.iter().map(Ticker::as_str).collect();
     assert_eq!(tickers, ["AAPL"], "invalid tickers are dropped");
 }
@@ -146,5 +146,5 @@ fn finnhub_bad_items_are_rejected() {
     let fetched = finnhub::parse_company_news(200, None, Utc::now(), &aapl(), body).unwrap();
     assert_eq!(fetched.articles.len(), 1);
     assert_eq!(fetched.articles[0].tickers.len(), 2);
-    assert_eq!(fetched.rejected.len(), 3);
+    assert_eq!(fetched.rejected.count, 3);
 }

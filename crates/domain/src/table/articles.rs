@@ -55,34 +55,40 @@ fn link_item(article: &Article, ticker: &Ticker, version: i64) -> Result<Item, S
 
 /// Stores a scored article, or credits an existing one with the new sources and tickers.
 /// Idempotent: recording the same article again returns `Duplicate` and changes nothing.
+/// Bounded: losing `MAX_CREDIT_ATTEMPTS` races in a row is reported, never retried forever.
 pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcome, StoreError> {
-    let mut ops = vec![WriteOp::Put { item: article_item(article, 1)?, condition: Condition::NotExists }];
-    for ticker in &article.tickers {
-        ops.push(WriteOp::Put { item: link_item(article, ticker, 1)?, condition: Condition::Always });
-        ops.push(WriteOp::Update(aggregates::count_article(ticker, article)));
-    }
-    match store.transact(ops).await {
-        Ok(()) => return Ok(RecordOutcome::Inserted),
-        Err(StoreError::ConditionFailed { index: 0 }) => {}
-        Err(other) => return Err(other),
-    }
-
+    let mut try_insert = true;
     for _ in 0..MAX_CREDIT_ATTEMPTS {
+        if try_insert {
+            let mut ops = vec![WriteOp::Put { item: article_item(article, 1)?, condition: Condition::NotExists }];
+            for ticker in &article.tickers {
+                ops.push(WriteOp::Put { item: link_item(article, ticker, 1)?, condition: Condition::Always });
+                ops.push(WriteOp::Update(aggregates::count_article(ticker, article)));
+            }
+            match store.transact(ops).await {
+                Ok(()) => return Ok(RecordOutcome::Inserted),
+                Err(StoreError::ConditionFailed { index: 0 }) => {}
+                Err(other) => return Err(other),
+            }
+        }
         let Some(item) = store.get(&article_key(&article.id)).await? else {
-            // Expired between our write and this read: store it afresh.
-            return Box::pin(record(store, article)).await;
+            // Expired or deleted between our write and this read: store it afresh.
+            try_insert = true;
+            continue;
         };
+        try_insert = false;
         let version = item.counter(VERSION);
-        let stored: Article = decode(&item)?;
-        let new_credits: Vec<_> =
-            article.credits.iter().filter(|c| !stored.is_credited_to(c.source)).cloned().collect();
-        let new_tickers: BTreeSet<Ticker> = article.tickers.difference(&stored.tickers).cloned().collect();
-        if new_credits.is_empty() && new_tickers.is_empty() {
+        let mut merged: Article = decode(&item)?;
+        let mut new_tickers = BTreeSet::new();
+        let mut new_credit = false;
+        for credit in &article.credits {
+            let merge = merged.merge_report(credit, &article.tickers);
+            new_credit |= merge.new_credit;
+            new_tickers.extend(merge.new_tickers);
+        }
+        if !new_credit && new_tickers.is_empty() {
             return Ok(RecordOutcome::Duplicate);
         }
-        let mut merged = stored;
-        merged.credits.extend(new_credits);
-        merged.tickers.extend(new_tickers.iter().cloned());
 
         let next = version + 1;
         let mut ops = vec![WriteOp::Put {
