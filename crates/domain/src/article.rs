@@ -225,7 +225,8 @@ mod tests {
     #[test]
     fn merging_credits_once_and_caps_tickers() {
         let ticker = |t: &str| Ticker::parse(t).unwrap();
-        let credit = |source| SourceCredit { source, item_id: "1".into(), url: "u".into(), publisher: "p".into() };
+        let credit =
+            |source| SourceCredit { source, item_id: "1".into(), url: "u".into(), publisher: "p".into() };
         let mut article = Article {
             id: ArticleId::for_title("x"),
             title: "x".into(),
@@ -244,8 +245,7 @@ mod tests {
         assert_eq!(other_symbol, Merge { new_credit: false, new_tickers: [ticker("MSFT")].into() });
         let second_source = article.merge_report(&credit(SourceKind::Finnhub), &[ticker("AAPL")].into());
         assert_eq!(second_source, Merge { new_credit: true, new_tickers: BTreeSet::new() });
-        let many: BTreeSet<Ticker> =
-            (b'A'..=b'Z').map(|c| ticker(&format!("{}X", c as char))).collect();
+        let many: BTreeSet<Ticker> = (b'A'..=b'Z').map(|c| ticker(&format!("{}X", c as char))).collect();
         article.merge_report(&credit(SourceKind::Finnhub), &many);
         assert_eq!(article.tickers.len(), MAX_TICKERS_PER_ARTICLE);
     }

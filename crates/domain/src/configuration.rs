@@ -143,7 +143,8 @@ mod tests {
         let id = ConfigurationId::parse("c1").unwrap();
         let name = ConfigName::parse("n").unwrap();
         assert!(Configuration::new(id.clone(), name.clone(), BTreeSet::new()).is_err());
-        let many: BTreeSet<Ticker> = (b'A'..=b'U').map(|c| Ticker::parse(&format!("T{}", c as char)).unwrap()).collect();
+        let many: BTreeSet<Ticker> =
+            (b'A'..=b'U').map(|c| Ticker::parse(&format!("T{}", c as char)).unwrap()).collect();
         assert!(Configuration::new(id, name, many).is_err());
     }
 

@@ -70,7 +70,10 @@ mod tests {
     #[test]
     fn strips_controls_and_bidi_overrides() {
         let hostile = "Apple\u{0} beats\u{7} \u{202E}setamitse\u{202C} on\n\tiPhone\u{200B} demand";
-        assert_eq!(clean_display_text(hostile, 500).as_deref(), Some("Apple beats setamitse on iPhone demand"));
+        assert_eq!(
+            clean_display_text(hostile, 500).as_deref(),
+            Some("Apple beats setamitse on iPhone demand")
+        );
         assert_eq!(clean_display_text("\u{0}\u{202E} \n", 500), None);
         assert_eq!(clean_display_text("  Nestlé’s  “CEO” 📈 ", 500).as_deref(), Some("Nestlé’s “CEO” 📈"));
     }

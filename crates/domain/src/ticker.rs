@@ -50,7 +50,8 @@ impl Ticker {
             Some((base, class)) => (base, Some(class)),
             None => (input, None),
         };
-        let letters = |s: &str, max: usize| (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic());
+        let letters =
+            |s: &str, max: usize| (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic());
         if !letters(base, MAX_BASE_LETTERS) || class.is_some_and(|c| !letters(c, MAX_CLASS_LETTERS)) {
             return Err(TickerError::Invalid);
         }
@@ -104,9 +105,23 @@ mod tests {
     fn rejects_garbage() {
         assert_eq!(Ticker::parse(""), Err(TickerError::Empty));
         for bad in [
-            "   ", "ABCDEF", "1ABC", "AA PL", "AAPL;DROP", "ÄPL", "BRK.", ".B", "BRK.BCD", "BRK-B", "A.B.C",
+            "   ",
+            "ABCDEF",
+            "1ABC",
+            "AA PL",
+            "AAPL;DROP",
+            "ÄPL",
+            "BRK.",
+            ".B",
+            "BRK.BCD",
+            "BRK-B",
+            "A.B.C",
             // Padding is not ignored: these arrive URL-decoded from `AAPL%20` and `AAPL%0a`.
-            "AAPL ", " AAPL", "AAPL\n", "AAPL\t", "AAPL\0",
+            "AAPL ",
+            " AAPL",
+            "AAPL\n",
+            "AAPL\t",
+            "AAPL\0",
         ] {
             assert_eq!(Ticker::parse(bad), Err(TickerError::Invalid), "{bad:?}");
         }

@@ -219,3 +219,88 @@ async fn concurrent_runs_store_each_story_once() {
     assert_eq!(first.new + second.new, alone, "racing runs together store what one run would");
     assert_eq!(first.errors + second.errors, 0);
 }
+
+#[tokio::test]
+async fn one_source_reporting_a_story_under_two_symbols_files_it_under_both() {
+    let w = world();
+    let story =
+        |symbol: &str| raw(SourceKind::Finnhub, "42", "Apple and Microsoft sign cloud deal", &[symbol]);
+    let finnhub = scripted(SourceKind::Finnhub, fetched(vec![story("AAPL"), story("MSFT")]));
+    let summary = w.pipeline(vec![finnhub.clone()]).run_once().await.unwrap();
+    assert_eq!(summary.new, 1);
+    let article = article_table::get(&*w.store, &ArticleId::for_title("Apple and Microsoft sign cloud deal"))
+        .await
+        .unwrap()
+        .unwrap();
+    let tickers: Vec<_> = article.tickers.iter().map(Ticker::as_str).collect();
+    assert_eq!(tickers, ["AAPL", "MSFT"]);
+    let now = w.clock.now();
+    for symbol in ["AAPL", "MSFT"] {
+        let ticker = Ticker::parse(symbol).unwrap();
+        let buckets = aggregates::load(&*w.store, &ticker, now - Duration::days(1), now).await.unwrap();
+        assert_eq!(buckets.iter().map(|b| b.articles()).sum::<i64>(), 1, "{symbol} counts the story once");
+    }
+}
+
+#[tokio::test]
+async fn a_story_stored_under_one_symbol_is_repaired_by_a_later_report_under_another() {
+    let w = world();
+    let story =
+        |symbol: &str| raw(SourceKind::Finnhub, "42", "Apple and Microsoft sign cloud deal", &[symbol]);
+    w.pipeline(vec![scripted(SourceKind::Finnhub, fetched(vec![story("AAPL")]))]).run_once().await.unwrap();
+    let second = w
+        .pipeline(vec![scripted(SourceKind::Finnhub, fetched(vec![story("AAPL"), story("MSFT")]))])
+        .run_once()
+        .await
+        .unwrap();
+    assert_eq!(second.sources[&SourceKind::Finnhub].credited, 1, "{second:#?}");
+    let msft = Ticker::parse("MSFT").unwrap();
+    let page = article_table::for_ticker(&*w.store, &msft, 10, None).await.unwrap();
+    assert_eq!(page.articles.len(), 1);
+}
+
+/// A store whose writes fail, as a full disk makes them.
+struct FullDisk {
+    inner: Arc<dyn Store>,
+}
+
+#[async_trait]
+impl Store for FullDisk {
+    async fn get(&self, key: &domain::store::Key) -> Result<Option<domain::store::Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn query(&self, query: &domain::store::Query) -> Result<domain::store::Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, _: Vec<domain::store::WriteOp>) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("No space left on device (os error 28)".into()))
+    }
+    async fn update(&self, _: domain::store::Update) -> Result<domain::store::Item, StoreError> {
+        Err(StoreError::Unavailable("No space left on device (os error 28)".into()))
+    }
+    async fn health(&self) -> Result<(), StoreError> {
+        self.inner.health().await
+    }
+}
+
+#[tokio::test]
+async fn writes_that_fail_make_the_run_fail_not_ok() {
+    let w = world();
+    let full: Arc<dyn Store> = Arc::new(FullDisk { inner: w.store.clone() });
+    let pipeline = Pipeline::new(
+        full,
+        SampleSource::both(w.clock.clone()),
+        scoring::shipped(),
+        w.clock.clone(),
+        config(),
+    );
+    let summary = pipeline.run_once().await.unwrap();
+    assert!(summary.fetched > 0);
+    assert_eq!(summary.new, 0);
+    assert!(summary.failed(), "{summary:#?}");
+    for source in summary.sources.values() {
+        assert_eq!(source.status, SourceStatus::Failed);
+        assert!(source.write_failures > 0 && source.errors >= source.write_failures);
+        assert!(source.error_messages[0].contains("No space left"), "{:?}", source.error_messages);
+    }
+}

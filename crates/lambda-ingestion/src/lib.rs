@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
+use domain::run::RunSummary;
 use domain::ticker::{DEFAULT_WATCHLIST, parse_ticker_list};
 use domain::{Clock, SystemClock, Ticker};
-use domain::run::RunSummary;
 use ingestion::{Pipeline, PipelineConfig, PipelineError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use secrecy::SecretString;

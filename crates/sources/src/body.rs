@@ -4,10 +4,10 @@
 
 use std::fmt;
 
-use domain::source::{Fetched, SourceError};
 use domain::RawArticle;
-use serde::de::{DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
+use domain::source::{Fetched, SourceError};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::http::excerpt;
@@ -67,7 +67,15 @@ pub(crate) fn each_item<T: serde::de::DeserializeOwned>(
     max_items: usize,
     normalize: impl Fn(T) -> Result<RawArticle, String>,
 ) -> Fetched {
-    let mut walk = Walk { vendor, max_items, normalize, fetched: Fetched::default(), seen: 0, skipped: 0, marker: std::marker::PhantomData };
+    let mut walk = Walk {
+        vendor,
+        max_items,
+        normalize,
+        fetched: Fetched::default(),
+        seen: 0,
+        skipped: 0,
+        marker: std::marker::PhantomData,
+    };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let outcome = (&mut walk).deserialize(&mut deserializer).and_then(|()| deserializer.end());
     let Walk { mut fetched, seen, skipped, .. } = walk;
@@ -184,7 +192,9 @@ mod tests {
     #[test]
     fn shapes_are_told_apart() {
         assert!(matches!(shape(b"  [1]"), Shape::Array));
-        assert!(matches!(shape(br#"{"detail": "x"}"#), Shape::Object(f) if f.detail().as_deref() == Some("x")));
+        assert!(
+            matches!(shape(br#"{"detail": "x"}"#), Shape::Object(f) if f.detail().as_deref() == Some("x"))
+        );
         assert!(matches!(shape(b"You have run over"), Shape::Text));
         assert!(matches!(shape(b""), Shape::Text));
     }

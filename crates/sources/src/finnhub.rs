@@ -73,9 +73,10 @@ fn parse_capped(
                 (status, e) => SourceError::Upstream { status, message: e.unwrap_or_else(|| excerpt(body)) },
             })
         }
-        Shape::Text if status == 429 => {
-            Err(SourceError::RateLimited { message: excerpt(body), retry_after: Some(DEFAULT_RATE_LIMIT_WAIT) })
-        }
+        Shape::Text if status == 429 => Err(SourceError::RateLimited {
+            message: excerpt(body),
+            retry_after: Some(DEFAULT_RATE_LIMIT_WAIT),
+        }),
         Shape::Text if status >= 400 => Err(SourceError::Upstream { status, message: excerpt(body) }),
         Shape::Text => Err(SourceError::Malformed(format!("not JSON: {}", excerpt(body)))),
     }

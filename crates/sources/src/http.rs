@@ -107,7 +107,10 @@ async fn send_once(
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(config, e))? {
         if body.len() + chunk.len() > config.max_body_bytes {
-            return Err(SourceError::Malformed(format!("response larger than {} bytes", config.max_body_bytes)));
+            return Err(SourceError::Malformed(format!(
+                "response larger than {} bytes",
+                config.max_body_bytes
+            )));
         }
         body.extend_from_slice(&chunk);
     }

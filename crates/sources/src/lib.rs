@@ -38,10 +38,7 @@ impl Default for Limits {
 
 /// Valid, de-duplicated, capped tickers from upstream strings; garbage is dropped.
 pub(crate) fn parse_tickers<'a>(raw: impl IntoIterator<Item = &'a str>) -> BTreeSet<Ticker> {
-    raw.into_iter()
-        .filter_map(|t| Ticker::parse(t.trim()).ok())
-        .take(MAX_TICKERS_PER_ARTICLE)
-        .collect()
+    raw.into_iter().filter_map(|t| Ticker::parse(t.trim()).ok()).take(MAX_TICKERS_PER_ARTICLE).collect()
 }
 
 /// Upstream text made safe to show: no control or bidi characters, white space collapsed.
@@ -57,7 +54,10 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("base_url", &self.base_url).field("api_key", &self.api_key).finish()
+        f.debug_struct("Credentials")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key)
+            .finish()
     }
 }
 

@@ -38,7 +38,9 @@ pub fn parse_news(status: u16, body: &[u8]) -> Result<Fetched, SourceError> {
 
 fn parse_news_capped(status: u16, body: &[u8], max_items: usize) -> Result<Fetched, SourceError> {
     match body::shape(body) {
-        Shape::Array if (200..300).contains(&status) => Ok(body::each_item("tiingo", body, max_items, normalize)),
+        Shape::Array if (200..300).contains(&status) => {
+            Ok(body::each_item("tiingo", body, max_items, normalize))
+        }
         Shape::Array => Err(SourceError::Upstream { status, message: excerpt(body) }),
         Shape::Object(fields) => Err(classify(status, fields.detail(), body)),
         Shape::Text => {
@@ -59,7 +61,9 @@ fn parse_news_capped(status: u16, body: &[u8], max_items: usize) -> Result<Fetch
 fn classify(status: u16, detail: Option<String>, body: &[u8]) -> SourceError {
     match (status, detail) {
         (_, Some(d)) if d.contains("run over") => SourceError::RateLimited { message: d, retry_after: None },
-        (429, d) => SourceError::RateLimited { message: d.unwrap_or_else(|| excerpt(body)), retry_after: None },
+        (429, d) => {
+            SourceError::RateLimited { message: d.unwrap_or_else(|| excerpt(body)), retry_after: None }
+        }
         (401 | 403, Some(d)) if d.contains("permission") => SourceError::Forbidden(d),
         (401 | 403, d) => SourceError::Unauthorized(d.unwrap_or_else(|| excerpt(body))),
         (200..=299, None) => SourceError::Malformed(format!("expected a JSON array, got: {}", excerpt(body))),

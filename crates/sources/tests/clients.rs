@@ -178,3 +178,144 @@ fn debug_output_never_shows_the_token() {
     let f = FinnhubClient::new("http://127.0.0.1:1", SecretString::from(SECRET), fast()).unwrap();
     assert!(!format!("{t:?}{f:?}").contains(SECRET));
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed_so_keys_never_leave_for_another_host() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    let to_elsewhere =
+        ResponseTemplate::new(302).insert_header("Location", format!("{}/stolen", elsewhere.uri()));
+    Mock::given(path("/company-news")).respond_with(to_elsewhere.clone()).mount(&server).await;
+    // A chain that comes back to the same host once must not resend the key either.
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", format!("{}/again", server.uri())))
+        .mount(&server)
+        .await;
+
+    let finnhub = FinnhubClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let err = finnhub.fetch(&request(&["AAPL"])).await.unwrap_err();
+    assert!(matches!(err, SourceError::Upstream { status: 302, .. }), "{err:?}");
+    let tiingo = TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let err = tiingo.fetch(&request(&["AAPL"])).await.unwrap_err();
+    assert!(matches!(err, SourceError::Upstream { status: 302, .. }), "{err:?}");
+
+    assert!(elsewhere.received_requests().await.unwrap().is_empty(), "nothing reached the other host");
+    let paths: Vec<String> =
+        server.received_requests().await.unwrap().iter().map(|r| r.url.path().to_owned()).collect();
+    assert!(!paths.iter().any(|p| p == "/again"), "the redirect was not followed: {paths:?}");
+}
+
+#[tokio::test]
+async fn an_error_on_a_later_page_keeps_the_pages_already_read() {
+    let server = MockServer::start().await;
+    let page: Vec<_> = (0..3).map(tiingo_item).collect();
+    Mock::given(path("/tiingo/news"))
+        .and(query_param("offset", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page))
+        .mount(&server)
+        .await;
+    Mock::given(path("/tiingo/news"))
+        .and(query_param("offset", "3"))
+        .respond_with(ResponseTemplate::new(429).set_body_string(fixture("tiingo/429_hourly_limit.json")))
+        .mount(&server)
+        .await;
+    let client =
+        TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap().with_paging(3, 10);
+    let fetched = client.fetch(&request(&["AAPL"])).await.expect("first page kept");
+    assert_eq!(fetched.articles.len(), 3);
+    assert_eq!(fetched.partial_errors.len(), 1);
+    assert!(matches!(fetched.partial_errors[0], SourceError::RateLimited { .. }));
+}
+
+#[tokio::test]
+async fn paging_that_hits_its_cap_says_so() {
+    let server = MockServer::start().await;
+    let page: Vec<_> = (0..2).map(tiingo_item).collect();
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page))
+        .mount(&server)
+        .await;
+    let client =
+        TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap().with_paging(2, 3);
+    let fetched = client.fetch(&request(&["AAPL"])).await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert_eq!(fetched.stops.len(), 1, "{:?}", fetched.stops);
+    assert!(fetched.stops[0].contains("3 pages"), "{:?}", fetched.stops);
+}
+
+#[tokio::test]
+async fn a_flood_of_empty_items_is_bounded_and_reported() {
+    let server = MockServer::start().await;
+    // Four megabytes of empty objects: under the byte cap, far over any sane item count.
+    let body = format!("[{}{{}}]", "{},".repeat(1_333_332));
+    Mock::given(path("/company-news"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body))
+        .mount(&server)
+        .await;
+    let config = HttpConfig { max_body_bytes: 8 << 20, ..fast() };
+    let client = FinnhubClient::new(&server.uri(), SecretString::from(SECRET), config).unwrap();
+    let fetched = client.fetch(&request(&["AAPL"])).await.unwrap();
+    assert!(fetched.articles.is_empty());
+    assert_eq!(fetched.rejected.count, sources::Limits::default().max_items_per_response);
+    assert!(fetched.rejected.samples.len() <= domain::source::Tally::MAX_SAMPLES);
+    assert!(fetched.stops.iter().any(|s| s.contains("1333333 items")), "{:?}", fetched.stops);
+}
+
+#[tokio::test]
+async fn keys_echoed_in_error_bodies_are_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(path("/tiingo/news"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_string(format!(r#"{{"detail": "Invalid token {SECRET}."}}"#)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/company-news"))
+        .respond_with(ResponseTemplate::new(500).set_body_string(format!("upstream saw key={SECRET}")))
+        .mount(&server)
+        .await;
+    let tiingo = TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let err = tiingo.fetch(&request(&["AAPL"])).await.unwrap_err();
+    assert!(matches!(err, SourceError::Unauthorized(_)), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains(SECRET), "{err}");
+    assert!(err.to_string().contains("[redacted]"), "{err}");
+    let finnhub = FinnhubClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let err = finnhub.fetch(&request(&["AAPL"])).await.unwrap_err();
+    assert!(!format!("{err} {err:?}").contains(SECRET), "{err}");
+}
+
+#[tokio::test]
+async fn a_timeout_says_it_was_a_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(path("/company-news"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("[]").set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let config = HttpConfig { timeout: Duration::from_millis(200), retries: 0, ..fast() };
+    let client = FinnhubClient::new(&server.uri(), SecretString::from(SECRET), config).unwrap();
+    let err = client.fetch(&request(&["AAPL"])).await.unwrap_err();
+    assert!(matches!(err, SourceError::Timeout { .. }), "{err:?}");
+    assert!(err.to_string().contains("0.2s"), "{err}");
+}
+
+#[tokio::test]
+async fn items_outside_the_window_are_counted() {
+    let server = MockServer::start().await;
+    let body = serde_json::json!([
+        {"id": 1, "title": "in", "publishedDate": "2025-03-04T00:00:00Z", "tickers": ["aapl"]},
+        {"id": 2, "title": "too old", "publishedDate": "2024-01-01T00:00:00Z", "tickers": ["aapl"]},
+        {"id": 3, "title": "from the future", "publishedDate": "2030-01-01T00:00:00Z", "tickers": ["aapl"]},
+        {"title": "no id", "publishedDate": "2025-03-04T00:00:00Z"},
+    ]);
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let client = TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let fetched = client.fetch(&request(&["AAPL"])).await.unwrap();
+    assert_eq!((fetched.articles.len(), fetched.out_of_window, fetched.rejected.count), (1, 2, 1));
+}

@@ -148,3 +148,16 @@ fn finnhub_bad_items_are_rejected() {
     assert_eq!(fetched.articles[0].tickers.len(), 2);
     assert_eq!(fetched.rejected.count, 3);
 }
+
+#[test]
+fn control_and_bidi_characters_never_reach_a_title() {
+    let body = serde_json::json!([{
+        "id": 5, "title": "Apple\u{0000} beats\u{0007} \u{202E}estimates\u{202C}\r\n today",
+        "description": "\u{2066}hidden\u{2069} text\u{0000}",
+        "publishedDate": "2025-03-04T14:05:00Z", "tickers": ["aapl"],
+    }]);
+    let fetched = tiingo::parse_news(200, body.to_string().as_bytes()).unwrap();
+    let article = &fetched.articles[0];
+    assert_eq!(article.title, "Apple beats estimates today");
+    assert_eq!(article.summary.as_deref(), Some("hidden text"));
+}

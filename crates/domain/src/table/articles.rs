@@ -60,7 +60,8 @@ pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcom
     let mut try_insert = true;
     for _ in 0..MAX_CREDIT_ATTEMPTS {
         if try_insert {
-            let mut ops = vec![WriteOp::Put { item: article_item(article, 1)?, condition: Condition::NotExists }];
+            let mut ops =
+                vec![WriteOp::Put { item: article_item(article, 1)?, condition: Condition::NotExists }];
             for ticker in &article.tickers {
                 ops.push(WriteOp::Put { item: link_item(article, ticker, 1)?, condition: Condition::Always });
                 ops.push(WriteOp::Update(aggregates::count_article(ticker, article)));
