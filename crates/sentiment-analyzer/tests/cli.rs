@@ -230,3 +230,24 @@ fn ingest_without_once_repeats_until_interrupted() {
     assert!(status.success());
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn a_damaged_store_is_a_clear_error_for_serve_and_ingest() {
+    use std::io::{Seek, SeekFrom, Write};
+    let dir = tempfile::tempdir().unwrap();
+    ingest_once(dir.path());
+    let file = dir.path().join("store.redb");
+    let mut f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+    f.seek(SeekFrom::Start(4096)).unwrap();
+    f.write_all(&[0u8; 64]).unwrap();
+    drop(f);
+    let data = dir.path().to_str().unwrap();
+    let ingest = run(command(&["ingest", "--once", "--data-dir", data, "--source", "sample"]));
+    let serve = run(command(&["serve", "--addr", "127.0.0.1:0", "--data-dir", data]));
+    for (what, out) in [("ingest", ingest), ("serve", serve)] {
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what} exits 1, not a panic's 101: {err}");
+        assert!(err.contains("store.redb") && err.contains("damaged"), "{what}: {err}");
+        assert!(!err.contains("panicked"), "{what}: {err}");
+    }
+}

@@ -1,10 +1,11 @@
-//! Opening a data directory: create it if new, refuse what is not ours, explain failures.
+//! Opening a data directory: create it if new, refuse what is not ours, check the file's
+//! integrity, explain failures.
 
 use std::path::{Path, PathBuf};
 
-use redb::{Database, DatabaseError, ReadableDatabase, backends::InMemoryBackend};
+use redb::{Database, DatabaseError, ReadableDatabase};
 
-use crate::{FORMAT, FORMAT_KEY, GSI1, ITEMS, META, STORE_FILE};
+use crate::{FORMAT, FORMAT_KEY, GSI1, ITEMS, META, STORE_FILE, guarded};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -15,42 +16,78 @@ pub enum OpenError {
          use an empty directory or one this program created"
     )]
     Foreign(PathBuf),
+    #[error(
+        "store file {0} is empty (0 bytes), so it was probably truncated and its data is lost; \
+         move it aside (or delete it) to start a new store, or restore it from a backup"
+    )]
+    Empty(PathBuf),
     #[error("{path} is not a sentiment-analyzer store: {detail}")]
     NotOurFormat { path: PathBuf, detail: String },
-    #[error("store {path} is corrupt: {detail}")]
+    #[error(
+        "store {path} is damaged ({detail}); move it aside to start a new store, or restore it \
+         from a backup"
+    )]
     Corrupt { path: PathBuf, detail: String },
     #[error("store {0} is in use by another process (is a server already running on this data dir?)")]
     InUse(PathBuf),
-    #[error("cannot open store {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot open store {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot open store {path}: {detail}")]
     Other { path: PathBuf, detail: String },
 }
 
-pub(crate) fn open_dir(data_dir: &Path) -> Result<Database, OpenError> {
+/// Checks the data directory (creating it if needed) and returns the store file's path.
+pub(crate) fn prepare_dir(data_dir: &Path) -> Result<PathBuf, OpenError> {
     if data_dir.exists() && !data_dir.is_dir() {
         return Err(OpenError::NotADirectory(data_dir.to_owned()));
     }
     std::fs::create_dir_all(data_dir)
         .map_err(|source| OpenError::Io { path: data_dir.to_owned(), source })?;
     let file = data_dir.join(STORE_FILE);
-    if !file.exists() {
-        let mut entries = std::fs::read_dir(data_dir)
-            .map_err(|source| OpenError::Io { path: data_dir.to_owned(), source })?;
-        if entries.next().is_some() {
-            return Err(OpenError::Foreign(data_dir.to_owned()));
+    match std::fs::metadata(&file) {
+        Ok(meta) if meta.len() == 0 => return Err(OpenError::Empty(file)),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut entries = std::fs::read_dir(data_dir)
+                .map_err(|source| OpenError::Io { path: data_dir.to_owned(), source })?;
+            if entries.next().is_some() {
+                return Err(OpenError::Foreign(data_dir.to_owned()));
+            }
         }
+        Err(source) => return Err(OpenError::Io { path: file, source }),
     }
-    let db = Database::create(&file).map_err(|e| database_error(&file, e))?;
-    initialise(db, &file)
+    Ok(file)
 }
 
-pub(crate) fn open_in_memory() -> Result<Database, OpenError> {
-    let path = PathBuf::from(":memory:");
-    let db = Database::builder()
-        .create_with_backend(InMemoryBackend::new())
-        .map_err(|e| database_error(&path, e))?;
-    initialise(db, &path)
+/// Opens the store file, verifying every page's checksum first: a file damaged outside redb
+/// is refused with `Corrupt` here rather than panicking on first use.
+pub(crate) fn open_file(file: &Path) -> Result<Database, OpenError> {
+    let db = caught(file, || Database::builder().set_check_integrity_on_open(true).create(file))?;
+    initialise(db, file)
+}
+
+pub(crate) fn open_backend(label: &Path, backend: impl redb::StorageBackend) -> Result<Database, OpenError> {
+    let db =
+        caught(label, || Database::builder().set_check_integrity_on_open(true).create_with_backend(backend))?;
+    initialise(db, label)
+}
+
+/// Runs an open, mapping its errors, and a panic inside redb, to `OpenError`.
+fn caught(
+    path: &Path,
+    open: impl FnOnce() -> Result<Database, DatabaseError>,
+) -> Result<Database, OpenError> {
+    match guarded(|| Ok(open())) {
+        Ok(result) => result.map_err(|e| database_error(path, e)),
+        Err(_) => Err(OpenError::Corrupt {
+            path: path.to_owned(),
+            detail: "the database engine failed while reading it".into(),
+        }),
+    }
 }
 
 fn database_error(path: &Path, error: DatabaseError) -> OpenError {

@@ -9,7 +9,7 @@ use domain::store::{Cursor, IndexName, Key, Order, Query, SkRange, StoreError};
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use crate::storage;
+use crate::Failure;
 
 /// Separates GSI1SK, PK and SK in the GSI table's composite key.
 const SEP: char = '\0';
@@ -124,7 +124,7 @@ pub(crate) struct Scan {
 }
 
 /// Reads up to `limit` entries of one partition in order; `next` is set when more remain.
-pub(crate) fn scan<T, V>(table: &T, query: &Query, bounds: &Bounds) -> Result<Scan, StoreError>
+pub(crate) fn scan<T, V>(table: &T, query: &Query, bounds: &Bounds) -> Result<Scan, Failure>
 where
     T: ReadableTable<(&'static str, &'static str), V>,
     V: redb::Value + 'static,
@@ -133,14 +133,14 @@ where
     if bounds.is_empty() {
         return Ok(scan);
     }
-    let range = table.range::<(&str, &str)>(bounds.as_tuples()).map_err(storage)?;
+    let range = table.range::<(&str, &str)>(bounds.as_tuples())?;
     let entries: Box<dyn Iterator<Item = _>> = match query.order {
         Order::Ascending => Box::new(range),
         Order::Descending => Box::new(range.rev()),
     };
     let mut last_position = None;
     for entry in entries {
-        let (key, _) = entry.map_err(storage)?;
+        let (key, _) = entry?;
         let (pk, second) = key.value();
         if scan.keys.len() == query.limit {
             scan.next =
@@ -149,8 +149,9 @@ where
         }
         let item_key = match query.index {
             IndexName::Primary => Key::new(pk, second),
-            IndexName::Gsi1 => split_composite(second)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad GSI1 entry in partition {pk}")))?,
+            IndexName::Gsi1 => split_composite(second).ok_or_else(|| {
+                Failure::Item(StoreError::Corrupt(format!("bad GSI1 entry in partition {pk}")))
+            })?,
         };
         scan.keys.push(item_key);
         last_position = Some(second.to_owned());
