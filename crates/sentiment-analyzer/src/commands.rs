@@ -1,6 +1,6 @@
 //! The three commands.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -71,7 +71,7 @@ async fn ingest(args: IngestArgs) -> Result<ExitCode, BoxError> {
     let pipeline = setup::pipeline(&args.pipeline, store, clock)?;
     if args.once {
         let summary = pipeline.run_once().await?;
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        print_line(&serde_json::to_string_pretty(&summary)?)?;
         return Ok(if summary.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS });
     }
     let every: Duration = *args.every;
@@ -83,29 +83,30 @@ async fn ingest(args: IngestArgs) -> Result<ExitCode, BoxError> {
             () = &mut shutdown => return Ok(ExitCode::SUCCESS),
             _ = ticks.tick() => {
                 let summary = pipeline.run_once().await?;
-                println!("{}", serde_json::to_string(&summary)?);
+                print_line(&serde_json::to_string(&summary)?)?;
             }
         }
     }
 }
 
+/// Prints a line to standard output; a reader that went away is not an error.
+fn print_line(line: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Scores each text as it is read and writes one JSON line per text. A line of standard input
+/// that is not UTF-8 is reported by number and skipped; the rest are scored. A reader that
+/// goes away (`| head -1`) ends the command quietly.
 fn score(args: ScoreArgs) -> Result<ExitCode, BoxError> {
     let model = scoring::shipped();
-    let mut texts = Vec::new();
-    for text in args.texts {
-        if text == "-" {
-            for line in std::io::stdin().lock().lines() {
-                let line = line?;
-                if !line.trim().is_empty() {
-                    texts.push(line);
-                }
-            }
-        } else {
-            texts.push(text);
-        }
-    }
-    for text in texts {
-        let s = model.score(&text);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut bad_lines = 0_usize;
+    let mut emit = |text: &str| -> std::io::Result<()> {
+        let s = model.score(text);
         let line = json!({
             "text": text,
             "label": s.label,
@@ -113,7 +114,38 @@ fn score(args: ScoreArgs) -> Result<ExitCode, BoxError> {
             "confidence": (s.confidence * 1e4).round() / 1e4,
             "model": model.version(),
         });
-        println!("{line}");
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")
+    };
+    let result = (|| -> std::io::Result<()> {
+        for text in &args.texts {
+            if text != "-" {
+                emit(text)?;
+                continue;
+            }
+            for (index, line) in std::io::stdin().lock().split(b'\n').enumerate() {
+                let line = line?;
+                match std::str::from_utf8(&line) {
+                    Ok(text) => {
+                        let text = text.trim_end_matches('\r');
+                        if !text.trim().is_empty() {
+                            emit(text)?;
+                        }
+                    }
+                    Err(_) => {
+                        bad_lines += 1;
+                        eprintln!("error: line {} of standard input is not valid UTF-8; skipped", index + 1);
+                    }
+                }
+            }
+        }
+        Ok(())
+    })()
+    .and_then(|()| out.flush());
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(e.into()),
+        Ok(()) => {}
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if bad_lines > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -29,6 +29,21 @@ pub fn init_tracing(format: LogFormat) {
     }
 }
 
+/// Reports a panic as one error log line instead of Rust's default message. Panics inside the
+/// store are caught and become errors with advice; this keeps their trace readable too.
+pub fn report_panics_as_errors() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        tracing::error!(%location, "internal fault: {payload}");
+    }));
+}
+
 pub fn open_store(args: &StoreArgs, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, BoxError> {
     let store = EmbeddedStore::open(&args.data_dir, clock)?;
     Ok(Arc::new(store))

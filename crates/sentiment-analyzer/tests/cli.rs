@@ -251,3 +251,53 @@ fn a_damaged_store_is_a_clear_error_for_serve_and_ingest() {
         assert!(!err.contains("panicked"), "{what}: {err}");
     }
 }
+
+#[test]
+fn score_stops_quietly_when_its_reader_goes_away_and_skips_bad_lines() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    // A reader that takes one line and leaves, as `| head -1` does.
+    let mut child = command(&["score", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for i in 0..20_000 {
+            if writeln!(stdin, "Shares rise {i} percent after results").is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let status = child.wait().unwrap();
+    writer.join().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "a closed pipe is not a failure: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+
+    let mut child = command(&["score", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"Profits jump\n\xff\xfe broken\nShares slump\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "the good lines are scored");
+    assert_eq!(lines[1]["text"], "Shares slump");
+    let err = text(&out.stderr);
+    assert!(err.contains("line 2") && err.contains("UTF-8"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "a skipped line is reported in the exit code");
+}
+
+#[test]
+fn error_causes_are_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    // A data dir under a regular file: creating it fails with an OS error, named once.
+    let data = file.join("data");
+    let out = run(command(&["ingest", "--once", "--data-dir", data.to_str().unwrap()]));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("os error 20").count(), 1, "{err}");
+    assert!(err.contains("cannot open store"), "{err}");
+}
