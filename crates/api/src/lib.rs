@@ -1,27 +1,26 @@
 //! The dashboard API: one axum `Router`, served by `lambda_http` in AWS and by
-//! `axum::serve` locally. Handlers speak domain types and the store port only.
+//! [`server::serve`] locally. Handlers speak domain types and the store port only.
 
 mod error;
+pub mod guard;
 mod params;
+pub mod request_id;
 mod routes;
+pub mod server;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use domain::store::Store;
 use domain::{Clock, Ticker};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use error::ApiError;
-
-/// Request bodies above this are refused with 413.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
+pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use guard::Limits;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -31,7 +30,7 @@ pub struct AppState {
     pub default_watchlist: Arc<BTreeSet<Ticker>>,
     /// Age at which an hour's news counts half in the current score.
     pub half_life: chrono::Duration,
-    pub request_timeout: Duration,
+    pub limits: Limits,
 }
 
 impl AppState {
@@ -41,13 +40,14 @@ impl AppState {
             clock,
             default_watchlist: Arc::new(default_watchlist),
             half_life: chrono::Duration::hours(24),
-            request_timeout: Duration::from_secs(10),
+            limits: Limits::default(),
         }
     }
 }
 
 pub fn router(state: AppState) -> Router {
-    let timeout = state.request_timeout;
+    let guard = guard::Guard::new(state.limits.clone());
+    let max_body = state.limits.max_body_bytes;
     Router::new()
         .route("/health", get(routes::health))
         .route("/api/v2/tickers/{symbol}/sentiment", get(routes::ticker_sentiment))
@@ -55,8 +55,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(routes::method_not_allowed)
         .fallback(routes::not_found)
         .with_state(state)
-        .layer(CatchPanicLayer::custom(routes::panicked))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::GATEWAY_TIMEOUT, timeout))
+        .layer(DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(guard, guard::check))
+        .layer(CatchPanicLayer::custom(routes::panicked))
+        .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(axum::middleware::from_fn(request_id::assign))
 }

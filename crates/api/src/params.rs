@@ -14,8 +14,12 @@ pub const DEFAULT_WINDOW_HOURS: i64 = 7 * 24;
 pub const MAX_WINDOW_HOURS: i64 = 90 * 24;
 
 pub fn ticker(raw: &str) -> Result<Ticker, ApiError> {
-    Ticker::parse(raw)
-        .map_err(|e| ApiError::bad_request("invalid_ticker", format!("invalid ticker {raw:?}: {e}")))
+    Ticker::parse(raw).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_ticker",
+            format!("invalid ticker {:?}: {e}", domain::text::preview(raw)),
+        )
+    })
 }
 
 pub fn limit(params: &HashMap<String, String>) -> Result<usize, ApiError> {

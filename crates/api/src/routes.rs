@@ -27,8 +27,12 @@ fn cached(body: Value) -> Response {
 type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 
 fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
-    params.map(|Query(p)| p).map_err(|e| {
-        ApiError::bad_request("invalid_parameter", format!("query string is malformed: {}", e.body_text()))
+    // The rejection's own text quotes the input; say what is wrong without echoing it.
+    params.map(|Query(p)| p).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_parameter",
+            "query string is malformed (it must be UTF-8 key=value pairs)",
+        )
     })
 }
 
@@ -89,12 +93,13 @@ pub async fn ticker_sentiment(
     params: Params,
 ) -> Result<Response, ApiError> {
     let params = query(params)?;
-    let Path(symbol) = symbol.map_err(|e| ApiError::bad_request("invalid_ticker", e.body_text()))?;
+    let Path(symbol) = symbol
+        .map_err(|_| ApiError::bad_request("invalid_ticker", "ticker in the path is not valid UTF-8 text"))?;
     let ticker = params::ticker(&symbol)?;
     let hours = params::window_hours(&params)?;
     known(&state, &ticker).await?;
     let now = state.clock.now();
-    let buckets = aggregates::load(&*state.store, &ticker, now - Duration::hours(hours - 1), now).await?;
+    let buckets = aggregates::load_window(&*state.store, &ticker, now - Duration::hours(hours), now).await?;
     let summary = aggregate::summarize(&buckets, now, state.half_life);
     Ok(cached(json!({
         "ticker": ticker,

@@ -258,3 +258,180 @@ async fn a_store_outage_is_a_503_not_a_500() {
         assert_eq!(body["error"]["code"], "unavailable");
     }
 }
+
+/// A store whose queries wait until released, to hold requests in flight.
+struct Held {
+    inner: EmbeddedStore,
+    entered: tokio::sync::Semaphore,
+    release: tokio::sync::Semaphore,
+}
+
+#[async_trait]
+impl Store for Held {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.entered.add_permits(1);
+        let _ = self.release.acquire().await.map_err(|_| StoreError::Unavailable("closed".into()))?;
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.transact(ops).await
+    }
+    async fn update(&self, update: Update) -> Result<Item, StoreError> {
+        self.inner.update(update).await
+    }
+    async fn health(&self) -> Result<(), StoreError> {
+        self.inner.health().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_beyond_the_in_flight_cap_are_shed_with_retry_after() {
+    let clock = Arc::new(FakeClock::at(now()));
+    let store = Arc::new(Held {
+        inner: EmbeddedStore::in_memory(clock.clone()).unwrap(),
+        entered: tokio::sync::Semaphore::new(0),
+        release: tokio::sync::Semaphore::new(0),
+    });
+    let watchlist: BTreeSet<Ticker> = [Ticker::parse("AAPL").unwrap()].into();
+    let mut state = AppState::new(store.clone(), clock, watchlist);
+    state.limits.max_in_flight = 2;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let client = reqwest::Client::new();
+    let url = format!("{base}/api/v2/tickers/AAPL/sentiment");
+    let held: Vec<_> = (0..2).map(|_| tokio::spawn(client.get(&url).send())).collect();
+    // Both are inside the store now, holding the two slots.
+    let _ = store.entered.acquire_many(2).await.unwrap();
+    let shed = client.get(&url).send().await.unwrap();
+    assert_eq!(shed.status().as_u16(), 503);
+    assert_eq!(shed.headers()["retry-after"], "1");
+    let body: Value = shed.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "overloaded");
+    store.release.add_permits(2);
+    for request in held {
+        assert_eq!(request.await.unwrap().unwrap().status().as_u16(), 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_is_503_while_writes_fail_and_recovers_by_itself() {
+    use std::sync::atomic::Ordering;
+    use store_embedded::fault::{Faulty, Switches};
+    let dir = tempfile::tempdir().unwrap();
+    let switches = Arc::new(Switches::default());
+    let path = dir.path().join("store.redb");
+    let (label, for_backend) = (path.clone(), switches.clone());
+    let clock = Arc::new(FakeClock::at(now()));
+    let store = Arc::new(
+        EmbeddedStore::open_with_backend(
+            &label,
+            move || Faulty::open(&path, for_backend.clone()),
+            clock.clone(),
+            store_embedded::Options { reopen_backoff: std::time::Duration::ZERO },
+        )
+        .unwrap(),
+    );
+    let app = router(AppState::new(store.clone(), clock, BTreeSet::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let health = || async { reqwest::get(format!("{base}/health")).await.unwrap().status().as_u16() };
+
+    assert_eq!(health().await, 200);
+    switches.full.store(true, Ordering::SeqCst);
+    let failed = seed_result(&*store, "Written to a full disk").await;
+    assert!(failed.is_err());
+    assert_eq!(health().await, 503, "a store that cannot write is not healthy");
+    switches.full.store(false, Ordering::SeqCst);
+    assert_eq!(health().await, 200, "healthy again once space returns");
+    assert!(seed_result(&*store, "Written after recovery").await.is_ok());
+}
+
+async fn seed_result(store: &dyn Store, title: &str) -> Result<articles::RecordOutcome, StoreError> {
+    let article = Article {
+        id: ArticleId::for_title(title),
+        title: title.into(),
+        summary: None,
+        url: "https://example.test/a".into(),
+        published_at: now(),
+        tickers: [Ticker::parse("AAPL").unwrap()].into_iter().collect(),
+        credits: vec![SourceCredit {
+            source: SourceKind::Tiingo,
+            item_id: "1".into(),
+            url: "https://example.test/a".into(),
+            publisher: "example.test".into(),
+        }],
+        sentiment: Sentiment { label: SentimentLabel::Neutral, score: 0.0, confidence: 0.9 },
+        model_version: "test".into(),
+        ingested_at: now(),
+    };
+    articles::record(store, &article).await
+}
+
+#[tokio::test]
+async fn a_window_covers_exactly_its_length_at_any_minute() {
+    // At 21:10, five articles published 30-34 minutes earlier are inside the last hour.
+    let at = Utc.with_ymd_and_hms(2026, 11, 28, 21, 10, 0).unwrap();
+    let clock = Arc::new(FakeClock::at(at));
+    let store = Arc::new(EmbeddedStore::in_memory(clock.clone()).unwrap());
+    let publish = |title: &str, minutes_ago: i64, score: f64| {
+        let store = store.clone();
+        let title = title.to_owned();
+        async move {
+            let mut article = Article {
+                id: ArticleId::for_title(&title),
+                title,
+                summary: None,
+                url: "u".into(),
+                published_at: at - Duration::minutes(minutes_ago),
+                tickers: [Ticker::parse("AAPL").unwrap()].into_iter().collect(),
+                credits: vec![SourceCredit {
+                    source: SourceKind::Finnhub,
+                    item_id: "1".into(),
+                    url: "u".into(),
+                    publisher: "p".into(),
+                }],
+                sentiment: Sentiment { label: SentimentLabel::Positive, score, confidence: 0.9 },
+                model_version: "test".into(),
+                ingested_at: at,
+            };
+            if score < 0.0 {
+                article.sentiment.label = SentimentLabel::Negative;
+            }
+            articles::record(&*store, &article).await.unwrap();
+        }
+    };
+    for i in 0..5 {
+        publish(&format!("Recent story {i}"), 30 + i, 0.5).await;
+    }
+    // 61 minutes ago: outside the hour, but in its clock hour (20:00-21:00) like the others.
+    publish("Just too old", 61, -0.9).await;
+    // Spread over the last week, one exactly at its start (inside) and one a minute before.
+    for i in 0..15 {
+        publish(&format!("Older story {i}"), 60 * 10 * (i + 1), 0.2).await;
+    }
+    publish("Exactly a week old", 7 * 24 * 60, 0.2).await;
+    publish("A week and a minute old", 7 * 24 * 60 + 1, 0.2).await;
+
+    let watchlist: BTreeSet<Ticker> = [Ticker::parse("AAPL").unwrap()].into();
+    let app = router(AppState::new(store.clone(), clock, watchlist));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let get = |window: &str| {
+        let url = format!("{base}/api/v2/tickers/AAPL/sentiment?window={window}");
+        async move { reqwest::get(url).await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let hour = get("1h").await;
+    assert_eq!(hour["counts"]["total"], 5, "{hour}");
+    assert_eq!(hour["counts"]["negative"], 0, "{hour}");
+    assert!((hour["score"].as_f64().unwrap() - 0.5).abs() < 1e-3, "{hour}");
+    let two_hours = get("2h").await;
+    assert_eq!(two_hours["counts"]["total"], 6, "{two_hours}");
+    let week = get("7d").await;
+    assert_eq!(week["counts"]["total"], 22, "5 recent + 1 + 15 older + exactly a week: {week}");
+}

@@ -34,8 +34,10 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, BoxError> {
     let every: Duration = *args.ingest_every;
     let ingest_loop = tokio::spawn(ingest_forever(pipeline, every.max(Duration::from_secs(1)), stopped));
 
+    let server = api::server::ServerConfig::default().within_fd_limit(setup::raise_fd_limit());
+    tracing::debug!(max_connections = server.max_connections, "connection limits");
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, api::router(state)).with_graceful_shutdown(setup::shutdown_signal()).await?;
+    api::server::serve(listener, api::router(state), server, setup::shutdown_signal()).await?;
 
     tracing::info!("shutting down");
     let _ = stop.send(true);

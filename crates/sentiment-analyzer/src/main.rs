@@ -13,13 +13,16 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     setup::init_tracing(cli.log_format);
     setup::report_panics_as_errors();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    // Store operations run on blocking threads; they are few and fast, so a small pool bounds
+    // memory under load instead of growing to hundreds of threads.
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(32).build() {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                eprintln!("error: cannot start the async runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
     match runtime.block_on(commands::run(cli.command)) {
         Ok(code) => code,
         Err(error) => {

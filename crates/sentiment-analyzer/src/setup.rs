@@ -44,6 +44,18 @@ pub fn report_panics_as_errors() {
     }));
 }
 
+/// Raises the soft limit on open files to the hard limit (connections are files) and returns
+/// the limit in force.
+pub fn raise_fd_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(error) => {
+            tracing::warn!(%error, "cannot raise the open-file limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+        }
+    }
+}
+
 pub fn open_store(args: &StoreArgs, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, BoxError> {
     let store = EmbeddedStore::open(&args.data_dir, clock)?;
     Ok(Arc::new(store))

@@ -257,7 +257,12 @@ fn score_stops_quietly_when_its_reader_goes_away_and_skips_bad_lines() {
     use std::io::{Read, Write};
     use std::process::Stdio;
     // A reader that takes one line and leaves, as `| head -1` does.
-    let mut child = command(&["score", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = command(&["score", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
         for i in 0..20_000 {
@@ -277,7 +282,12 @@ fn score_stops_quietly_when_its_reader_goes_away_and_skips_bad_lines() {
     assert_eq!(status.code(), Some(0), "a closed pipe is not a failure: {stderr}");
     assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
 
-    let mut child = command(&["score", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = command(&["score", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(b"Profits jump\n\xff\xfe broken\nShares slump\n").unwrap();
     let out = child.wait_with_output().unwrap();
     let lines: Vec<Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();

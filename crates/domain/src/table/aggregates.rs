@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
 
-use super::{RETENTION_DAYS, keys};
+use super::{RETENTION_DAYS, decode, keys};
 use crate::aggregate::{HourlyBucket, SCORE_SCALE};
 use crate::store::{Key, Query, SkRange, Store, StoreError, Update};
 use crate::{Article, SentimentLabel, Ticker};
@@ -55,6 +55,62 @@ pub async fn load(
             None => return Ok(buckets),
         }
     }
+}
+
+/// The buckets covering exactly `[start, end]`: the hourly aggregates of every hour that starts
+/// inside the window, plus the window's oldest, partial hour read article by article (each
+/// such article becomes a bucket of one at its publication time). A 1-hour window at 21:10
+/// therefore counts the articles from 20:10 on, not the hour 20:00-21:00 nor nothing.
+pub async fn load_window(
+    store: &dyn Store,
+    ticker: &Ticker,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<HourlyBucket>, StoreError> {
+    let first_whole = start.duration_trunc(Duration::hours(1)).unwrap_or(start);
+    let first_whole = if first_whole < start { first_whole + Duration::hours(1) } else { first_whole };
+    let mut buckets = Vec::new();
+    if start < first_whole {
+        let mut cursor = None;
+        loop {
+            let query = Query::partition(keys::ticker_pk(ticker))
+                .sk(SkRange::Between(
+                    format!("{}{}", keys::TICKER_ARTICLE_PREFIX, keys::sortable_time(start)),
+                    format!("{}{}", keys::TICKER_ARTICLE_PREFIX, keys::sortable_time(first_whole.min(end))),
+                ))
+                .limit(500)
+                .after(cursor);
+            let page = store.query(&query).await?;
+            for item in &page.items {
+                let article: Article = decode(item)?;
+                if article.published_at < start || article.published_at >= first_whole {
+                    continue;
+                }
+                let mut bucket = HourlyBucket {
+                    hour: article.published_at,
+                    positive: 0,
+                    negative: 0,
+                    neutral: 0,
+                    score_sum: (article.sentiment.score * SCORE_SCALE).round() as i64,
+                    updated_at: Some(article.ingested_at),
+                };
+                match article.sentiment.label {
+                    SentimentLabel::Positive => bucket.positive = 1,
+                    SentimentLabel::Negative => bucket.negative = 1,
+                    SentimentLabel::Neutral => bucket.neutral = 1,
+                }
+                buckets.push(bucket);
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    if first_whole <= end {
+        buckets.extend(load(store, ticker, first_whole, end).await?);
+    }
+    Ok(buckets)
 }
 
 /// Whether the ticker has any stored history at all (any live aggregate).
