@@ -38,7 +38,7 @@ impl Default for Limits {
             max_uri_bytes: 8 * 1024,
             max_header_bytes: 16 * 1024,
             max_body_bytes: 64 * 1024,
-            max_in_flight: 512,
+            max_in_flight: 4096,
             request_timeout: Duration::from_secs(10),
         }
     }

@@ -50,7 +50,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             header_read_timeout: Duration::from_secs(10),
-            max_connections: 1024,
+            max_connections: 4096,
             overflow_connections: 64,
             shutdown_grace: Duration::from_secs(10),
         }
