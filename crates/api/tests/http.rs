@@ -170,7 +170,18 @@ async fn bad_and_unknown_tickers_get_json_errors() {
     let (status, body) = app.get("/api/v2/tickers/ZZZZQ/sentiment").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
-    for bad in ["1ABC", "TOOLONGTICKER", "A%20B", "%F0%9F%93%88", "%FF", "%C3"] {
+    for bad in [
+        "1ABC",
+        "TOOLONGTICKER",
+        "A%20B",
+        "%F0%9F%93%88",
+        "%FF",
+        "%C3",
+        "AAPL%20",
+        "AAPL%0a",
+        "%20AAPL",
+        "AAPL%09",
+    ] {
         let (status, body) = app.get(&format!("/api/v2/tickers/{bad}/sentiment")).await;
         assert_eq!(status, 400, "{bad}: {body}");
         assert_eq!(body["error"]["code"], "invalid_ticker");

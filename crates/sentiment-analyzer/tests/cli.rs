@@ -311,3 +311,54 @@ fn error_causes_are_printed_once() {
     assert_eq!(err.matches("os error 20").count(), 1, "{err}");
     assert!(err.contains("cannot open store"), "{err}");
 }
+
+#[test]
+fn health_is_answered_while_idle_connections_exhaust_the_file_limit() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    // A hard limit of 256 open files, as a small container might have.
+    let script = format!(
+        "ulimit -n 256 && exec '{}' serve --addr 127.0.0.1:0 --data-dir '{}' --source sample",
+        support::BIN,
+        dir.path().display()
+    );
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server exited").unwrap();
+        if let Some(url) = line.split("listening on http://").nth(1) {
+            break url.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    // More idle connections than the process has file descriptors.
+    let idle: Vec<TcpStream> = (0..400).filter_map(|_| TcpStream::connect(&addr).ok()).collect();
+    assert!(idle.len() >= 300, "the kernel accepted the connections");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let answered = loop {
+        let attempt = TcpStream::connect(&addr).and_then(|mut s| {
+            s.set_read_timeout(Some(Duration::from_secs(3)))?;
+            s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+            let mut out = String::new();
+            s.read_to_string(&mut out)?;
+            Ok(out)
+        });
+        match attempt {
+            Ok(response) if response.starts_with("HTTP/1.1 200") => break true,
+            _ if Instant::now() > deadline => break false,
+            _ => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    drop(idle);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answered, "/health must stay reachable while idle sockets flood the server");
+}
