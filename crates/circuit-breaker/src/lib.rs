@@ -84,15 +84,15 @@ impl CircuitBreaker {
             .store
             .get(&self.key())
             .await?
-            .map_or(State::Closed { consecutive_failures: 0 }, |i| decode(&i)))
+            .map_or(Ok(State::Closed { consecutive_failures: 0 }), |i| decode(&i))?)
     }
 
     /// Asks to make a call.
     pub async fn acquire(&self) -> Result<Permit, BreakerError> {
         let now = self.clock.now();
         let item = self.store.get(&self.key()).await?;
-        let version = item.as_ref().map_or(0, |i| i.counter(VERSION));
-        let state = item.as_ref().map_or(State::Closed { consecutive_failures: 0 }, decode);
+        let version = item.as_ref().map_or(Ok(0), |i| i.counter(VERSION))?;
+        let state = item.as_ref().map_or(Ok(State::Closed { consecutive_failures: 0 }), decode)?;
         match state {
             State::Closed { consecutive_failures } => {
                 Ok(Permit { probe_version: None, failures_seen: consecutive_failures })
@@ -110,7 +110,7 @@ impl CircuitBreaker {
                     .add(VERSION, 1)
                     .when(Condition::Equals(VERSION.into(), Value::from(version)));
                 match self.store.update(update).await {
-                    Ok(item) => Ok(Permit { probe_version: Some(item.counter(VERSION)), failures_seen: 0 }),
+                    Ok(item) => Ok(Permit { probe_version: Some(item.counter(VERSION)?), failures_seen: 0 }),
                     Err(StoreError::ConditionFailed { .. }) => Err(self.refuse(now, probe_until)),
                     Err(other) => Err(other.into()),
                 }
@@ -156,13 +156,13 @@ impl CircuitBreaker {
             )
             .await?;
         let closed = counted.str_attr(STATE) == Some("closed");
-        if closed && counted.counter(FAILURES) >= i64::from(self.config.failure_threshold) {
+        if closed && counted.counter(FAILURES)? >= i64::from(self.config.failure_threshold) {
             let update = Update::new(self.key())
                 .set(STATE, "open")
                 .set(UNTIL, open_until)
                 .set(FAILURES, 0)
                 .add(VERSION, 1)
-                .when(Condition::Equals(VERSION.into(), Value::from(counted.counter(VERSION))));
+                .when(Condition::Equals(VERSION.into(), Value::from(counted.counter(VERSION)?)));
             ignore_lost_race(self.store.update(update).await)?;
         }
         Ok(())
@@ -182,15 +182,17 @@ fn ignore_lost_race(result: Result<Item, StoreError>) -> Result<(), StoreError> 
     }
 }
 
-fn decode(item: &Item) -> State {
-    let until = || Utc.timestamp_millis_opt(item.counter(UNTIL)).single().unwrap_or_default();
-    match item.str_attr(STATE) {
-        Some("open") => State::Open { until: until() },
-        Some("half_open") => State::HalfOpen { probe_until: until() },
+fn decode(item: &Item) -> Result<State, StoreError> {
+    let until = || -> Result<DateTime<Utc>, StoreError> {
+        Ok(Utc.timestamp_millis_opt(item.counter(UNTIL)?).single().unwrap_or_default())
+    };
+    Ok(match item.str_attr(STATE) {
+        Some("open") => State::Open { until: until()? },
+        Some("half_open") => State::HalfOpen { probe_until: until()? },
         _ => State::Closed {
-            consecutive_failures: item.counter(FAILURES).clamp(0, i64::from(u32::MAX)) as u32,
+            consecutive_failures: item.counter(FAILURES)?.clamp(0, i64::from(u32::MAX)) as u32,
         },
-    }
+    })
 }
 
 #[cfg(test)]

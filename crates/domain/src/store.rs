@@ -18,6 +18,12 @@ pub type Attrs = Map<String, Value>;
 
 /// DynamoDB's limit on operations in one transaction.
 pub const MAX_TRANSACTION_OPS: usize = 100;
+/// DynamoDB's limit on the size of one item (names and values).
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// DynamoDB's limit on the total size of one transaction's items.
+pub const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
+/// Attribute names the table itself uses; items may not carry them as data.
+pub const RESERVED_ATTRIBUTES: [&str; 5] = ["PK", "SK", "GSI1PK", "GSI1SK", "expires_at"];
 /// Largest page a query may ask for.
 pub const MAX_QUERY_LIMIT: usize = 1000;
 
@@ -69,9 +75,18 @@ impl Item {
         self
     }
 
-    /// An integer attribute; absent or non-integer reads as 0, the way counters start.
-    pub fn counter(&self, name: &str) -> i64 {
-        self.attrs.get(name).and_then(Value::as_i64).unwrap_or(0)
+    /// An integer attribute; absent reads as 0, the way counters start. Any other value is
+    /// `Corrupt`: a counter that silently read as 0 would reset a quota or a breaker.
+    pub fn counter(&self, name: &str) -> Result<i64, StoreError> {
+        match self.attrs.get(name) {
+            None => Ok(0),
+            Some(value) => value.as_i64().ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "attribute {name} of a {} item is not an integer",
+                    key_kind(&self.key.pk)
+                ))
+            }),
+        }
     }
 
     pub fn str_attr(&self, name: &str) -> Option<&str> {
@@ -242,6 +257,12 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
+/// What kind of item a partition key names (the text before its first `#`), for messages that
+/// must not carry keys: some hold a hash of a session token.
+pub fn key_kind(pk: &str) -> &str {
+    pk.split('#').next().unwrap_or("")
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StoreError {
     #[error("condition failed on operation {index}")]
@@ -254,6 +275,20 @@ pub enum StoreError {
     Unavailable(String),
     #[error("store data is corrupt: {0}")]
     Corrupt(String),
+    /// Another transaction touched the same items at the same time (DynamoDB's
+    /// `TransactionConflict`); retrying after a short, jittered wait usually succeeds.
+    #[error("conflicting concurrent transaction: {0}")]
+    Conflict(String),
+    /// The store refused the request for capacity (throttling); retry after a wait.
+    #[error("store throttled the request: {0}")]
+    Throttled(String),
+}
+
+impl StoreError {
+    /// Whether the same request may succeed if tried again shortly.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Conflict(_) | Self::Throttled(_))
+    }
 }
 
 #[async_trait]
@@ -292,8 +327,10 @@ pub fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
         )));
     }
     let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
     for op in ops {
         validate_key(op.key())?;
+        total += validate_op(op)?;
         if !seen.insert(op.key()) {
             return Err(StoreError::InvalidRequest(format!(
                 "a transaction may touch each item once; {}/{} appears twice",
@@ -302,7 +339,93 @@ pub fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
             )));
         }
     }
+    if total > MAX_TRANSACTION_BYTES {
+        return Err(StoreError::InvalidRequest(format!(
+            "a transaction holds at most {MAX_TRANSACTION_BYTES} bytes of items, got about {total}"
+        )));
+    }
     Ok(())
+}
+
+/// Checks one operation's shape; returns the approximate size of what it writes.
+pub fn validate_op(op: &WriteOp) -> Result<usize, StoreError> {
+    match op {
+        WriteOp::Put { item, .. } => validate_item(item),
+        WriteOp::Update(update) => validate_update(update),
+        WriteOp::Delete { .. } => Ok(op.key().pk.len() + op.key().sk.len()),
+    }
+}
+
+fn reserved(name: &str) -> Result<(), StoreError> {
+    if RESERVED_ATTRIBUTES.contains(&name) {
+        return Err(StoreError::InvalidRequest(format!(
+            "attribute name {name} is reserved for the table's keys"
+        )));
+    }
+    if name.is_empty() {
+        return Err(StoreError::InvalidRequest("attribute names must not be empty".into()));
+    }
+    Ok(())
+}
+
+/// An item's size as DynamoDB counts it, near enough: names plus values.
+pub fn item_size(item: &Item) -> usize {
+    fn value_size(value: &Value) -> usize {
+        match value {
+            Value::Null | Value::Bool(_) => 1,
+            Value::Number(_) => 21,
+            Value::String(s) => s.len(),
+            Value::Array(items) => 3 + items.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+            Value::Object(map) => 3 + map.iter().map(|(k, v)| 1 + k.len() + value_size(v)).sum::<usize>(),
+        }
+    }
+    let keys = 4 + item.key.pk.len() + item.key.sk.len();
+    let gsi = item.gsi1.as_ref().map_or(0, |g| 12 + g.pk.len() + g.sk.len());
+    let expiry = if item.expires_at.is_some() { 31 } else { 0 };
+    keys + gsi + expiry + item.attrs.iter().map(|(k, v)| k.len() + value_size(v)).sum::<usize>()
+}
+
+pub fn validate_item(item: &Item) -> Result<usize, StoreError> {
+    for name in item.attrs.keys() {
+        reserved(name)?;
+    }
+    let size = item_size(item);
+    if size > MAX_ITEM_BYTES {
+        return Err(StoreError::InvalidRequest(format!(
+            "a {} item would be about {size} bytes; items hold at most {MAX_ITEM_BYTES}",
+            key_kind(&item.key.pk)
+        )));
+    }
+    Ok(size)
+}
+
+pub fn validate_update(update: &Update) -> Result<usize, StoreError> {
+    let mut names = std::collections::HashSet::new();
+    let mut size = update.key.pk.len() + update.key.sk.len();
+    for (name, _) in &update.add {
+        reserved(name)?;
+        if !names.insert(name.as_str()) {
+            return Err(StoreError::InvalidRequest(format!(
+                "attribute {name} is changed twice in one update"
+            )));
+        }
+        size += name.len() + 21;
+    }
+    for (name, value) in update.set.iter().chain(&update.set_if_absent) {
+        reserved(name)?;
+        if !names.insert(name.as_str()) {
+            return Err(StoreError::InvalidRequest(format!(
+                "attribute {name} is changed twice in one update"
+            )));
+        }
+        size += name.len() + item_size(&Item::new(Key::new("", "")).with_attr("v", value.clone()));
+    }
+    if size > MAX_ITEM_BYTES {
+        return Err(StoreError::InvalidRequest(format!(
+            "an update would write about {size} bytes; items hold at most {MAX_ITEM_BYTES}"
+        )));
+    }
+    Ok(size)
 }
 
 pub fn validate_key(key: &Key) -> Result<(), StoreError> {
@@ -332,7 +455,10 @@ pub fn condition_holds(condition: &Condition, current: Option<&Item>) -> bool {
         Condition::NotExists => current.is_none(),
         Condition::Exists => current.is_some(),
         Condition::Equals(name, value) => current.and_then(|i| i.attrs.get(name)) == Some(value),
-        Condition::AtMost(name, bound) => current.map_or(0, |i| i.counter(name)) <= *bound,
+        // A non-integer never compares as at most a number (as in DynamoDB).
+        Condition::AtMost(name, bound) => {
+            current.map_or(Ok(0), |i| i.counter(name)).is_ok_and(|n| n <= *bound)
+        }
     }
 }
 

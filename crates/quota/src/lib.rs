@@ -154,7 +154,8 @@ impl QuotaTracker {
         let mut out = Vec::with_capacity(self.limits.len());
         for limit in &self.limits {
             let (start, end) = limit.window.bounds(now);
-            let used = self.store.get(&self.key(limit.window, start)).await?.map_or(0, |i| i.counter(USED));
+            let used =
+                self.store.get(&self.key(limit.window, start)).await?.map_or(Ok(0), |i| i.counter(USED))?;
             out.push(Usage {
                 window: limit.window,
                 used: used.clamp(0, i64::from(u32::MAX)) as u32,

@@ -86,7 +86,7 @@ impl RateLimiter {
         let pk = keys::rate_limit_pk(&self.scope, client);
 
         let previous_key = Key::new(pk.clone(), window_sk(current_start - window_secs));
-        let previous = self.store.get(&previous_key).await?.map_or(0, |item| item.counter(COUNT));
+        let previous = self.store.get(&previous_key).await?.map_or(Ok(0), |item| item.counter(COUNT))?;
         let carried = (previous as f64 * (1.0 - elapsed)).floor() as i64;
 
         let update = Update::new(Key::new(pk.clone(), window_sk(current_start)))
@@ -95,7 +95,7 @@ impl RateLimiter {
             .when(Condition::AtMost(COUNT.into(), limit - 1 - carried));
         match self.store.update(update).await {
             Ok(item) => {
-                let used = item.counter(COUNT) + carried;
+                let used = item.counter(COUNT)? + carried;
                 Ok(Decision::Allowed {
                     limit: self.policy.limit,
                     remaining: (limit - used).clamp(0, limit) as u32,
@@ -104,7 +104,8 @@ impl RateLimiter {
             }
             Err(StoreError::ConditionFailed { .. }) => {
                 let current_key = Key::new(pk, window_sk(current_start));
-                let current = self.store.get(&current_key).await?.map_or(0, |item| item.counter(COUNT));
+                let current =
+                    self.store.get(&current_key).await?.map_or(Ok(0), |item| item.counter(COUNT))?;
                 let retry_at = retry_time(limit, previous, current, current_start, window_secs, elapsed);
                 Ok(Decision::Limited { limit: self.policy.limit, retry_after: until(now, retry_at) })
             }

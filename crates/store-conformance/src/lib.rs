@@ -1,6 +1,7 @@
 //! The conformance suite for the store port. Every adapter runs it through
 //! `conformance_suite!(make_harness)`, where `make_harness` is an async fn returning a fresh
-//! `Harness`: an empty store whose TTL clock is the harness's `FakeClock`.
+//! `Harness` (an empty store whose TTL clock is the harness's `FakeClock`), or `None` when the
+//! adapter's server is not available (the factory says so loudly).
 //!
 //! The cases assert what the rest of the system relies on: conditional writes, all-or-nothing
 //! transactions, atomic counters under concurrency, range queries by prefix and time, TTL
@@ -49,14 +50,19 @@ macro_rules! conformance_suite {
             pagination_visits_every_item_once,
             foreign_and_garbage_cursors_are_rejected,
             gsi1_queries_follow_writes,
-            bad_queries_are_rejected
+            bad_queries_are_rejected,
+            updates_of_expired_items_start_fresh,
+            reserved_conflicting_and_oversized_writes_are_rejected,
+            random_values_round_trip,
+            racing_conditional_puts_have_one_winner,
+            a_window_at_its_limit_is_never_exceeded
         );
         $crate::conformance_suite!(@model $factory; random_operations_match_a_model);
     };
     (@model $factory:path; $case:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn $case() {
-            let harness = $factory().await;
+            let Some(harness) = $factory(stringify!($case)).await else { return };
             $crate::model::$case(&harness).await;
         }
     };
@@ -64,7 +70,7 @@ macro_rules! conformance_suite {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
-                let harness = $factory().await;
+                let Some(harness) = $factory(stringify!($case)).await else { return };
                 $crate::cases::$case(&harness).await;
             }
         )+

@@ -79,7 +79,7 @@ async fn run(h: &Harness, seed: u64) {
                 let delta = rng.below(10) as i64 - 3;
                 let item = s.update(Update::new(key).add("n", delta)).await.expect(&context);
                 let next = live(&model, &pk, &sk).unwrap_or(0) + delta;
-                assert_eq!(item.counter("n"), next, "{context}");
+                assert_eq!(item.counter("n").unwrap(), next, "{context}");
                 model.insert((pk, sk), (next, false));
             }
             3 => {
@@ -93,7 +93,7 @@ async fn run(h: &Harness, seed: u64) {
                 }
             }
             4 => {
-                let got = s.get(&key).await.expect(&context).map(|i| i.counter("n"));
+                let got = s.get(&key).await.expect(&context).map(|i| i.counter("n").unwrap());
                 assert_eq!(got, live(&model, &pk, &sk), "{context}");
             }
             _ => check_query(h, &model, &pk, &mut rng, &context).await,
@@ -136,7 +136,7 @@ async fn check_query(h: &Harness, model: &Model, pk: &str, rng: &mut Rng, contex
     for _ in 0..100 {
         let page = h.store.query(&query).await.expect(context);
         assert!(page.items.len() <= limit, "{context}");
-        got.extend(page.items.iter().map(|i| (i.key.sk.clone(), i.counter("n"))));
+        got.extend(page.items.iter().map(|i| (i.key.sk.clone(), i.counter("n").unwrap())));
         match page.next {
             Some(next) => query.cursor = Some(next),
             None => break,

@@ -351,6 +351,7 @@ impl Store for EmbeddedStore {
 
     async fn update(&self, update: Update) -> Result<Item, StoreError> {
         store::validate_key(&update.key)?;
+        store::validate_update(&update)?;
         ranges::validate_key_chars(&update.key)?;
         let mut results = self.write(vec![WriteOp::Update(update)]).await?;
         results.pop().flatten().ok_or_else(|| StoreError::Unavailable("update produced no item".into()))

@@ -37,17 +37,17 @@ pub async fn load(
             .after(cursor);
         let page = store.query(&query).await?;
         for item in &page.items {
-            let at = |name: &str| Utc.timestamp_opt(item.counter(name), 0).single();
-            let hour = at("hour_start").ok_or_else(|| {
+            let at = |name: &str| item.counter(name).map(|secs| Utc.timestamp_opt(secs, 0).single());
+            let hour = at("hour_start")?.ok_or_else(|| {
                 StoreError::Corrupt(format!("aggregate {}/{} has no hour", item.key.pk, item.key.sk))
             })?;
             buckets.push(HourlyBucket {
                 hour,
-                positive: item.counter(SentimentLabel::Positive.as_str()),
-                negative: item.counter(SentimentLabel::Negative.as_str()),
-                neutral: item.counter(SentimentLabel::Neutral.as_str()),
-                score_sum: item.counter("score_sum"),
-                updated_at: at("updated_at"),
+                positive: item.counter(SentimentLabel::Positive.as_str())?,
+                negative: item.counter(SentimentLabel::Negative.as_str())?,
+                neutral: item.counter(SentimentLabel::Neutral.as_str())?,
+                score_sum: item.counter("score_sum")?,
+                updated_at: at("updated_at")?,
             });
         }
         match page.next {

@@ -78,7 +78,7 @@ pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcom
             continue;
         };
         try_insert = false;
-        let version = item.counter(VERSION);
+        let version = item.counter(VERSION)?;
         let mut merged: Article = decode(&item)?;
         let mut new_tickers = BTreeSet::new();
         let mut new_credit = false;

@@ -74,7 +74,10 @@ pub async fn watched_tickers(store: &dyn Store) -> Result<BTreeSet<Ticker>, Stor
         let query =
             Query::partition(keys::WATCH_PK).sk(SkRange::Prefix("TICKER#".into())).limit(1000).after(cursor);
         let page = store.query(&query).await?;
-        for item in page.items.iter().filter(|i| i.counter(WATCHERS) > 0) {
+        for item in &page.items {
+            if item.counter(WATCHERS)? <= 0 {
+                continue;
+            }
             if let Some(ticker) = item.str_attr("ticker").and_then(|t| Ticker::parse(t).ok()) {
                 tickers.insert(ticker);
             }
@@ -89,5 +92,5 @@ pub async fn watched_tickers(store: &dyn Store) -> Result<BTreeSet<Ticker>, Stor
 /// Whether at least one configuration watches `ticker`.
 pub async fn is_watched(store: &dyn Store, ticker: &Ticker) -> Result<bool, StoreError> {
     let item = store.get(&Key::new(keys::WATCH_PK, keys::watch_sk(ticker))).await?;
-    Ok(item.is_some_and(|i| i.counter(WATCHERS) > 0))
+    Ok(item.map_or(Ok(0), |i| i.counter(WATCHERS))? > 0)
 }

@@ -6,6 +6,7 @@ pub mod articles;
 pub mod configurations;
 pub mod keys;
 pub mod runs;
+pub mod schema;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
