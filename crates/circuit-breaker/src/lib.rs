@@ -80,11 +80,7 @@ impl CircuitBreaker {
     }
 
     pub async fn state(&self) -> Result<State, StoreError> {
-        Ok(self
-            .store
-            .get(&self.key())
-            .await?
-            .map_or(Ok(State::Closed { consecutive_failures: 0 }), |i| decode(&i))?)
+        self.store.get(&self.key()).await?.map_or(Ok(State::Closed { consecutive_failures: 0 }), |i| decode(&i))
     }
 
     /// Asks to make a call.
