@@ -80,13 +80,17 @@ impl CircuitBreaker {
     }
 
     pub async fn state(&self) -> Result<State, StoreError> {
-        self.store.get(&self.key()).await?.map_or(Ok(State::Closed { consecutive_failures: 0 }), |i| decode(&i))
+        self.store
+            .get(&self.key())
+            .await?
+            .map_or(Ok(State::Closed { consecutive_failures: 0 }), |i| decode(&i))
     }
 
     /// Asks to make a call.
     pub async fn acquire(&self) -> Result<Permit, BreakerError> {
         let now = self.clock.now();
-        let item = self.store.get(&self.key()).await?;
+        let key = self.key();
+        let item = domain::retry::transient(|| self.store.get(&key)).await?;
         let version = item.as_ref().map_or(Ok(0), |i| i.counter(VERSION))?;
         let state = item.as_ref().map_or(Ok(State::Closed { consecutive_failures: 0 }), decode)?;
         match state {
@@ -105,7 +109,7 @@ impl CircuitBreaker {
                     .set(FAILURES, 0)
                     .add(VERSION, 1)
                     .when(Condition::Equals(VERSION.into(), Value::from(version)));
-                match self.store.update(update).await {
+                match domain::retry::transient(|| self.store.update(update.clone())).await {
                     Ok(item) => Ok(Permit { probe_version: Some(item.counter(VERSION)?), failures_seen: 0 }),
                     Err(StoreError::ConditionFailed { .. }) => Err(self.refuse(now, probe_until)),
                     Err(other) => Err(other.into()),
@@ -127,7 +131,7 @@ impl CircuitBreaker {
                 .when(Condition::Equals(STATE.into(), Value::from("closed"))),
             None => return Ok(()),
         };
-        ignore_lost_race(self.store.update(update).await)
+        ignore_lost_race(domain::retry::transient(|| self.store.update(update.clone())).await)
     }
 
     pub async fn record_failure(&self, permit: Permit) -> Result<(), StoreError> {
@@ -140,7 +144,7 @@ impl CircuitBreaker {
                 .set(FAILURES, 0)
                 .add(VERSION, 1)
                 .when(Condition::Equals(VERSION.into(), Value::from(version)));
-            return ignore_lost_race(self.store.update(update).await);
+            return ignore_lost_race(domain::retry::transient(|| self.store.update(update.clone())).await);
         }
         let counted = self
             .store
@@ -159,7 +163,7 @@ impl CircuitBreaker {
                 .set(FAILURES, 0)
                 .add(VERSION, 1)
                 .when(Condition::Equals(VERSION.into(), Value::from(counted.counter(VERSION)?)));
-            ignore_lost_race(self.store.update(update).await)?;
+            ignore_lost_race(domain::retry::transient(|| self.store.update(update.clone())).await)?;
         }
         Ok(())
     }

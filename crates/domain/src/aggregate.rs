@@ -23,6 +23,24 @@ pub struct HourlyBucket {
 }
 
 impl HourlyBucket {
+    /// One article as a bucket of its own, at its publication time.
+    pub fn of_article(article: &crate::Article) -> Self {
+        let mut bucket = Self {
+            hour: article.published_at,
+            positive: 0,
+            negative: 0,
+            neutral: 0,
+            score_sum: (article.sentiment.score * SCORE_SCALE).round() as i64,
+            updated_at: Some(article.ingested_at),
+        };
+        match article.sentiment.label {
+            SentimentLabel::Positive => bucket.positive = 1,
+            SentimentLabel::Negative => bucket.negative = 1,
+            SentimentLabel::Neutral => bucket.neutral = 1,
+        }
+        bucket
+    }
+
     pub fn articles(&self) -> i64 {
         self.positive + self.negative + self.neutral
     }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod configuration;
 pub mod error_report;
 pub mod model;
+pub mod retry;
 pub mod run;
 pub mod sentiment;
 pub mod source;

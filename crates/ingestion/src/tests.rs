@@ -304,3 +304,117 @@ async fn writes_that_fail_make_the_run_fail_not_ok() {
         assert!(source.error_messages[0].contains("No space left"), "{:?}", source.error_messages);
     }
 }
+
+/// A store that reports its first transactions as conflicting with concurrent ones, the way
+/// DynamoDB cancels racing `TransactWriteItems`.
+struct Conflicting {
+    inner: Arc<dyn Store>,
+    conflicts_left: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl Store for Conflicting {
+    async fn get(&self, key: &domain::store::Key) -> Result<Option<domain::store::Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn query(&self, query: &domain::store::Query) -> Result<domain::store::Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<domain::store::WriteOp>) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.conflicts_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+        {
+            return Err(StoreError::Conflict("injected TransactionConflict".into()));
+        }
+        self.inner.transact(ops).await
+    }
+    async fn update(&self, update: domain::store::Update) -> Result<domain::store::Item, StoreError> {
+        self.inner.update(update).await
+    }
+    async fn health(&self) -> Result<(), StoreError> {
+        self.inner.health().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn conflicting_transactions_are_retried_and_counted_once() {
+    let w = world();
+    let store: Arc<dyn Store> = Arc::new(Conflicting {
+        inner: w.store.clone(),
+        conflicts_left: std::sync::atomic::AtomicUsize::new(3),
+    });
+    let story = raw(SourceKind::Tiingo, "1", "Nvidia beats on data centre demand", &["NVDA"]);
+    let pipeline = Pipeline::new(
+        store,
+        vec![scripted(SourceKind::Tiingo, fetched(vec![story]))],
+        scoring::shipped(),
+        w.clock.clone(),
+        config(),
+    );
+    let summary = pipeline.run_once().await.unwrap();
+    assert_eq!((summary.new, summary.errors), (1, 0), "{summary:#?}");
+    let nvda = Ticker::parse("NVDA").unwrap();
+    let now = w.clock.now();
+    let buckets = aggregates::load(&*w.store, &nvda, now - Duration::days(1), now).await.unwrap();
+    assert_eq!(buckets.iter().map(|b| b.articles()).sum::<i64>(), 1);
+}
+
+/// The same races on DynamoDB (moto), where each run's writes really interleave.
+mod on_dynamodb {
+    use super::*;
+
+    async fn dynamo_world(test: &str) -> Option<World> {
+        let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()));
+        let store = store_dynamodb::testing::fresh_store(test, clock.clone()).await?;
+        Some(World { store: Arc::new(store), clock })
+    }
+
+    /// The sample corpus for two tickers: stories from both vendors, shared between them
+    /// and across sources, small enough for a server that copies its table per transaction.
+    fn two_tickers(w: &World) -> Pipeline {
+        let config = PipelineConfig {
+            default_watchlist: ["TSLA", "JPM"].iter().map(|t| Ticker::parse(t).unwrap()).collect(),
+            ..config()
+        };
+        Pipeline::new(
+            w.store.clone(),
+            SampleSource::both(w.clock.clone()),
+            scoring::shipped(),
+            w.clock.clone(),
+            config,
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_runs_store_each_story_once_with_exact_aggregates() {
+        let Some(w) = dynamo_world("concurrent_runs_on_dynamodb").await else { return };
+        let (a, b) = (two_tickers(&w), two_tickers(&w));
+        let (first, second) = tokio::join!(a.run_once(), b.run_once());
+        let (first, second) = (first.unwrap(), second.unwrap());
+        let alone = two_tickers(&world()).run_once().await.unwrap();
+        assert!(alone.new > 40 && alone.duplicates > 5, "a corpus with cross-source stories: {alone:#?}");
+        assert_eq!(first.new + second.new, alone.new, "racing runs together store what one run would");
+        assert_eq!(first.errors + second.errors, 0, "{first:#?} {second:#?}");
+        for symbol in ["TSLA", "JPM"] {
+            let ticker = Ticker::parse(symbol).unwrap();
+            let now = w.clock.now();
+            let counted: i64 = aggregates::load(&*w.store, &ticker, now - Duration::days(60), now)
+                .await
+                .unwrap()
+                .iter()
+                .map(|b| b.articles())
+                .sum();
+            let mut stored = 0;
+            let mut cursor = None;
+            loop {
+                let page = article_table::for_ticker(&*w.store, &ticker, 100, cursor).await.unwrap();
+                stored += page.articles.len() as i64;
+                match page.next {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            assert_eq!(counted, stored, "{symbol}: aggregates agree with the stored articles");
+        }
+    }
+}

@@ -38,18 +38,19 @@ async fn call(app: &axum::Router, method: &str, path: &str, query: &str) -> (u16
     (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
 }
 
-fn config(dir: &std::path::Path) -> lambda_dashboard::Config {
-    lambda_dashboard::Config::from_lookup(|name| match name {
-        "DATA_DIR" => Some(dir.display().to_string()),
+fn settings(dir: &std::path::Path) -> startup::Settings {
+    startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
+        "SENTIMENT_STORE" => Some("embedded".into()),
+        "SENTIMENT_DATA_DIR" => Some(dir.display().to_string()),
         _ => None,
     })
-    .expect("config")
+    .expect("settings")
 }
 
 #[tokio::test]
 async fn function_url_events_reach_the_router() {
     let dir = tempfile::tempdir().unwrap();
-    let app = lambda_dashboard::app(&config(dir.path())).unwrap();
+    let app = lambda_dashboard::app(&settings(dir.path())).await.unwrap();
     let (status, body) = call(&app, "GET", "/health", "").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["store"], "ok");
@@ -64,8 +65,9 @@ async fn function_url_events_reach_the_router() {
 
 #[test]
 fn bad_configuration_names_the_variable() {
-    let err =
-        lambda_dashboard::Config::from_lookup(|name| (name == "WATCHLIST").then(|| "AAPL,??".to_owned()))
-            .unwrap_err();
-    assert!(err.to_string().starts_with("WATCHLIST"), "{err}");
+    let err = startup::Settings::from_lookup(startup::Host::Lambda, |name| {
+        (name == "SENTIMENT_WATCHLIST").then(|| "AAPL,??".to_owned())
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("SENTIMENT_WATCHLIST"), "{err}");
 }

@@ -21,14 +21,15 @@ fn event() -> LambdaEvent<aws_lambda_events::eventbridge::EventBridgeEvent> {
 #[tokio::test]
 async fn a_scheduled_event_runs_the_pipeline_once() {
     let dir = tempfile::tempdir().unwrap();
-    let config = lambda_ingestion::Config::from_lookup(|name| match name {
-        "DATA_DIR" => Some(dir.path().display().to_string()),
-        "SOURCE" => Some("sample".into()),
-        "LOOKBACK_HOURS" => Some("720".into()),
+    let settings = startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
+        "SENTIMENT_STORE" => Some("embedded".into()),
+        "SENTIMENT_DATA_DIR" => Some(dir.path().display().to_string()),
+        "SENTIMENT_SOURCE" => Some("sample".into()),
+        "SENTIMENT_LOOKBACK" => Some("30d".into()),
         _ => None,
     })
     .unwrap();
-    let pipeline = lambda_ingestion::pipeline(config).unwrap();
+    let pipeline = lambda_ingestion::pipeline(&settings).await.unwrap();
     let first = lambda_ingestion::handle(&pipeline, event()).await.unwrap();
     assert!(first.new >= 300);
     let second = lambda_ingestion::handle(&pipeline, event()).await.unwrap();
@@ -41,14 +42,15 @@ async fn every_source_failing_is_a_typed_error() {
     // Nothing listens on this port: both vendors are unreachable.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dead = format!("http://127.0.0.1:{port}");
-    let config = lambda_ingestion::Config::from_lookup(|name| match name {
-        "DATA_DIR" => Some(dir.path().display().to_string()),
+    let settings = startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
+        "SENTIMENT_STORE" => Some("embedded".into()),
+        "SENTIMENT_DATA_DIR" => Some(dir.path().display().to_string()),
         "TIINGO_API_KEY" | "FINNHUB_API_KEY" => Some("k-very-secret".into()),
         "TIINGO_BASE_URL" | "FINNHUB_BASE_URL" => Some(dead.clone()),
         _ => None,
     })
     .unwrap();
-    let pipeline = lambda_ingestion::pipeline(config).unwrap();
+    let pipeline = lambda_ingestion::pipeline(&settings).await.unwrap();
     let error = lambda_ingestion::handle(&pipeline, event()).await.unwrap_err();
     let diagnostic: Diagnostic = error.into();
     assert_eq!(diagnostic.error_type, "AllSourcesFailed");
@@ -57,12 +59,14 @@ async fn every_source_failing_is_a_typed_error() {
 
 #[test]
 fn configuration_errors_name_what_to_fix() {
-    let none = lambda_ingestion::Config::from_lookup(|_| None).err().unwrap();
+    let lambda =
+        |get: &dyn Fn(&str) -> Option<String>| startup::Settings::from_lookup(startup::Host::Lambda, get);
+    let keyless = lambda(&|_| None).expect("settings alone need no key");
+    let none =
+        tokio::runtime::Runtime::new().unwrap().block_on(lambda_ingestion::pipeline(&keyless)).err().unwrap();
     assert!(none.to_string().contains("TIINGO_API_KEY"), "{none}");
-    let bad = lambda_ingestion::Config::from_lookup(|n| (n == "LOOKBACK_HOURS").then(|| "forever".into()))
-        .err()
-        .unwrap();
-    assert!(bad.to_string().starts_with("LOOKBACK_HOURS"), "{bad}");
-    let bad = lambda_ingestion::Config::from_lookup(|n| (n == "SOURCE").then(|| "rss".into())).err().unwrap();
-    assert!(bad.to_string().starts_with("SOURCE"), "{bad}");
+    let bad = lambda(&|n| (n == "SENTIMENT_LOOKBACK").then(|| "forever".into())).err().unwrap();
+    assert!(bad.to_string().contains("SENTIMENT_LOOKBACK"), "{bad}");
+    let bad = lambda(&|n| (n == "SENTIMENT_SOURCE").then(|| "rss".into())).err().unwrap();
+    assert!(bad.to_string().contains("SENTIMENT_SOURCE"), "{bad}");
 }

@@ -123,7 +123,7 @@ impl QuotaTracker {
                 )
             })
             .collect();
-        match self.store.transact(ops).await {
+        match domain::retry::transient(|| self.store.transact(ops.clone())).await {
             Ok(()) => Ok(()),
             Err(StoreError::ConditionFailed { index }) => {
                 let window = self.limits.get(index).map_or(Window::Minute, |l| l.window);
@@ -145,7 +145,7 @@ impl QuotaTracker {
         let update = Update::new(self.key(window, start))
             .set(USED, i64::from(limit.max))
             .expires_at((end + Duration::days(1)).timestamp());
-        self.store.update(update).await?;
+        domain::retry::transient(|| self.store.update(update.clone())).await?;
         Ok(())
     }
 

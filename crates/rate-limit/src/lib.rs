@@ -86,14 +86,16 @@ impl RateLimiter {
         let pk = keys::rate_limit_pk(&self.scope, client);
 
         let previous_key = Key::new(pk.clone(), window_sk(current_start - window_secs));
-        let previous = self.store.get(&previous_key).await?.map_or(Ok(0), |item| item.counter(COUNT))?;
+        let previous = domain::retry::transient(|| self.store.get(&previous_key))
+            .await?
+            .map_or(Ok(0), |item| item.counter(COUNT))?;
         let carried = (previous as f64 * (1.0 - elapsed)).floor() as i64;
 
         let update = Update::new(Key::new(pk.clone(), window_sk(current_start)))
             .add(COUNT, 1)
             .expires_at(current_start + 2 * window_secs)
             .when(Condition::AtMost(COUNT.into(), limit - 1 - carried));
-        match self.store.update(update).await {
+        match domain::retry::transient(|| self.store.update(update.clone())).await {
             Ok(item) => {
                 let used = item.counter(COUNT)? + carried;
                 Ok(Decision::Allowed {

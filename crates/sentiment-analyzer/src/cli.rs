@@ -1,78 +1,75 @@
-//! Command-line flags. Every flag can also be set through the environment variable named in
-//! its help; API keys are read from the environment only, so they never show in `ps`.
+//! Command-line flags. Each flag overrides the environment variable of the same setting
+//! (`startup::settings::VARIABLES` lists them, with their defaults); `Settings` reads both,
+//! so the CLI and the Lambdas share names, defaults and validation. API keys are read from the
+//! environment only, so they never show in `ps`.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+use startup::settings;
 
 #[derive(Parser, Debug)]
 #[command(name = "sentiment-analyzer", version, about = "Per-ticker sentiment from financial news")]
 pub struct Cli {
-    /// Log line format.
-    #[arg(long, env = "SENTIMENT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
-    pub log_format: LogFormat,
+    /// Log line format: text or json [env: SENTIMENT_LOG_FORMAT] [default: text].
+    #[arg(long, global = true)]
+    pub log_format: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Serve the API on an embedded store, ingesting at start and then on an interval.
+    /// Serve the API and the dashboard, ingesting at start and then on an interval.
     Serve(ServeArgs),
     /// Run the ingestion pipeline and print a JSON summary per run.
     Ingest(IngestArgs),
     /// Score texts and print one JSON object per text.
     Score(ScoreArgs),
+    /// Create the DynamoDB table from the schema (or check an existing one against it).
+    CreateTable(StoreArgs),
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SourceChoice {
-    /// The bundled offline corpus.
-    Sample,
-    /// Tiingo and Finnhub, with TIINGO_API_KEY / FINNHUB_API_KEY.
-    Live,
-}
-
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct StoreArgs {
-    /// Directory holding the embedded store (created if missing).
-    #[arg(long, env = "SENTIMENT_DATA_DIR", default_value = "./data")]
-    pub data_dir: PathBuf,
+    /// embedded or dynamodb [env: SENTIMENT_STORE] [default: embedded].
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Embedded store directory [env: SENTIMENT_DATA_DIR] [default: ./data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// DynamoDB table [env: SENTIMENT_TABLE] [default: sentiment-analyzer-local].
+    #[arg(long)]
+    pub table: Option<String>,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct PipelineArgs {
-    /// News source; defaults to live when an API key is set, else sample.
-    #[arg(long, env = "SENTIMENT_SOURCE", value_enum)]
-    pub source: Option<SourceChoice>,
-    /// Tickers always ingested, besides those in users' configurations.
-    #[arg(long, env = "SENTIMENT_WATCHLIST", default_value = domain::ticker::DEFAULT_WATCHLIST)]
-    pub watchlist: String,
-    /// How far back each run asks for news [default: 30d for sample, 2d for live].
-    #[arg(long, env = "SENTIMENT_LOOKBACK")]
-    pub lookback: Option<humantime::Duration>,
-    /// Tiingo API base URL (for proxies and tests).
-    #[arg(long, env = "TIINGO_BASE_URL", default_value = sources::tiingo::DEFAULT_BASE_URL)]
-    pub tiingo_base_url: String,
-    /// Finnhub API base URL (for proxies and tests).
-    #[arg(long, env = "FINNHUB_BASE_URL", default_value = sources::finnhub::DEFAULT_BASE_URL)]
-    pub finnhub_base_url: String,
+    /// sample or live [env: SENTIMENT_SOURCE] [default: live if a key is set, else sample].
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Tickers always ingested [env: SENTIMENT_WATCHLIST] [default: AAPL,MSFT,NVDA,AMZN,GOOGL,META,TSLA,JPM].
+    #[arg(long)]
+    pub watchlist: Option<String>,
+    /// How far back each run asks [env: SENTIMENT_LOOKBACK] [default: 30d sample, 2d live].
+    #[arg(long)]
+    pub lookback: Option<String>,
+    /// Tiingo API base URL [env: TIINGO_BASE_URL].
+    #[arg(long)]
+    pub tiingo_base_url: Option<String>,
+    /// Finnhub API base URL [env: FINNHUB_BASE_URL].
+    #[arg(long)]
+    pub finnhub_base_url: Option<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "SENTIMENT_ADDR", default_value = "127.0.0.1:8080")]
-    pub addr: std::net::SocketAddr,
-    /// Time between ingestion runs.
-    #[arg(long, env = "SENTIMENT_INGEST_EVERY", default_value = "15m")]
-    pub ingest_every: humantime::Duration,
+    /// Address to listen on [env: SENTIMENT_ADDR] [default: 127.0.0.1:8080].
+    #[arg(long)]
+    pub addr: Option<String>,
+    /// Time between ingestion runs [env: SENTIMENT_INGEST_EVERY] [default: 15m].
+    #[arg(long, alias = "ingest-every")]
+    pub every: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -82,11 +79,11 @@ pub struct ServeArgs {
 #[derive(Args, Debug)]
 pub struct IngestArgs {
     /// Run once and exit (otherwise repeat every --every until interrupted).
-    #[arg(long, env = "SENTIMENT_INGEST_ONCE")]
+    #[arg(long)]
     pub once: bool,
-    /// Time between runs without --once.
-    #[arg(long, env = "SENTIMENT_INGEST_EVERY", default_value = "15m")]
-    pub every: humantime::Duration,
+    /// Time between runs without --once [env: SENTIMENT_INGEST_EVERY] [default: 15m].
+    #[arg(long)]
+    pub every: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
@@ -98,4 +95,48 @@ pub struct ScoreArgs {
     /// Texts to score; `-` reads one text per line from standard input.
     #[arg(required = true)]
     pub texts: Vec<String>,
+}
+
+/// The flags given on the command line, by the variable they override.
+#[derive(Debug, Default)]
+pub struct Overrides(Vec<(&'static str, String)>);
+
+impl Overrides {
+    fn set(&mut self, variable: settings::Variable, value: Option<impl ToString>) {
+        if let Some(value) = value {
+            self.0.push((variable.name, value.to_string()));
+        }
+    }
+
+    pub fn with_store(mut self, args: &StoreArgs) -> Self {
+        self.set(settings::STORE, args.store.as_ref());
+        self.set(settings::DATA_DIR, args.data_dir.as_ref().map(|d| d.display()));
+        self.set(settings::TABLE, args.table.as_ref());
+        self
+    }
+
+    pub fn with_pipeline(mut self, args: &PipelineArgs) -> Self {
+        self.set(settings::SOURCE, args.source.as_ref());
+        self.set(settings::WATCHLIST, args.watchlist.as_ref());
+        self.set(settings::LOOKBACK, args.lookback.as_ref());
+        self.set(settings::TIINGO_BASE_URL, args.tiingo_base_url.as_ref());
+        self.set(settings::FINNHUB_BASE_URL, args.finnhub_base_url.as_ref());
+        self
+    }
+
+    pub fn with(mut self, variable: settings::Variable, value: Option<&String>) -> Self {
+        self.set(variable, value);
+        self
+    }
+
+    /// The settings: a flag wins over its variable, a variable over the default.
+    pub fn settings(&self) -> Result<startup::Settings, startup::SettingsError> {
+        startup::Settings::from_lookup(startup::Host::Cli, |name| {
+            self.0
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| std::env::var(name).ok())
+        })
+    }
 }

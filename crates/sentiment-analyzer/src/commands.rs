@@ -9,30 +9,33 @@ use domain::model::SentimentModel;
 use ingestion::Pipeline;
 use serde_json::json;
 
-use crate::cli::{Command, IngestArgs, ScoreArgs, ServeArgs};
+use startup::{Settings, StoreSettings};
+
+use crate::cli::{Command, IngestArgs, ScoreArgs};
 use crate::setup::{self, BoxError};
 
-pub async fn run(command: Command) -> Result<ExitCode, BoxError> {
+pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, BoxError> {
     match command {
-        Command::Serve(args) => serve(args).await,
-        Command::Ingest(args) => ingest(args).await,
+        Command::Serve(_) => serve(settings).await,
+        Command::Ingest(args) => ingest(args, settings).await,
         Command::Score(args) => score(args),
+        Command::CreateTable(_) => create_table(settings).await,
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<ExitCode, BoxError> {
+async fn serve(settings: Settings) -> Result<ExitCode, BoxError> {
     let clock = setup::clock();
-    let store = setup::open_store(&args.store, clock.clone())?;
-    let pipeline = setup::pipeline(&args.pipeline, store.clone(), clock.clone())?;
+    let store = startup::parts::store(&settings, clock.clone()).await?;
+    let pipeline = startup::parts::pipeline(&settings, store.clone(), clock.clone())?;
     let state = AppState::new(store, clock, pipeline.default_watchlist().clone());
-    let listener = tokio::net::TcpListener::bind(args.addr)
+    let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
     let addr = listener.local_addr()?;
 
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let every: Duration = *args.ingest_every;
-    let ingest_loop = tokio::spawn(ingest_forever(pipeline, every.max(Duration::from_secs(1)), stopped));
+    let ingest_loop =
+        tokio::spawn(ingest_forever(pipeline, settings.ingest_every.max(Duration::from_secs(1)), stopped));
 
     let server = api::server::ServerConfig::default().within_fd_limit(setup::raise_fd_limit());
     tracing::debug!(max_connections = server.max_connections, "connection limits");
@@ -67,17 +70,14 @@ async fn ingest_forever(pipeline: Pipeline, every: Duration, mut stop: tokio::sy
     }
 }
 
-async fn ingest(args: IngestArgs) -> Result<ExitCode, BoxError> {
-    let clock = setup::clock();
-    let store = setup::open_store(&args.store, clock.clone())?;
-    let pipeline = setup::pipeline(&args.pipeline, store, clock)?;
+async fn ingest(args: IngestArgs, settings: Settings) -> Result<ExitCode, BoxError> {
+    let pipeline = startup::parts::ingestion(&settings, setup::clock()).await?;
     if args.once {
         let summary = pipeline.run_once().await?;
         print_line(&serde_json::to_string_pretty(&summary)?)?;
         return Ok(if summary.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS });
     }
-    let every: Duration = *args.every;
-    let mut ticks = tokio::time::interval(every.max(Duration::from_secs(1)));
+    let mut ticks = tokio::time::interval(settings.ingest_every.max(Duration::from_secs(1)));
     let shutdown = setup::shutdown_signal();
     tokio::pin!(shutdown);
     loop {
@@ -89,6 +89,30 @@ async fn ingest(args: IngestArgs) -> Result<ExitCode, BoxError> {
             }
         }
     }
+}
+
+/// Creates the DynamoDB table from the schema in code, or checks an existing one.
+async fn create_table(settings: Settings) -> Result<ExitCode, BoxError> {
+    let StoreSettings::DynamoDb { table } = &settings.store else {
+        return Err(
+            "create-table prepares a DynamoDB table; the embedded store needs none (use --store dynamodb)"
+                .into(),
+        );
+    };
+    let config = store_dynamodb::sdk_config().await;
+    if config.region().is_none() {
+        return Err(store_dynamodb::ConnectError::NoRegion.into());
+    }
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    match store_dynamodb::table::ensure(&client, table, &domain::table::schema::TABLE).await? {
+        store_dynamodb::table::Outcome::Created => {
+            println!("created table {table} (keys PK/SK, index GSI1, TTL on expires_at)")
+        }
+        store_dynamodb::table::Outcome::AlreadyMatches => {
+            println!("table {table} already exists with the same schema")
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints a line to standard output; a reader that went away is not an error.

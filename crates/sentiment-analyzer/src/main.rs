@@ -1,5 +1,6 @@
 //! `sentiment-analyzer`: the whole service on one machine. `serve` runs the API on an
-//! embedded store and ingests on a schedule; `ingest` runs the pipeline; `score` scores text.
+//! embedded (or DynamoDB) store and ingests on a schedule; `ingest` runs the pipeline;
+//! `score` scores text; `create-table` prepares a DynamoDB table.
 
 mod cli;
 mod commands;
@@ -9,9 +10,36 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use crate::cli::{Command, Overrides};
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    setup::init_tracing(cli.log_format);
+    let overrides = Overrides::default().with(startup::settings::LOG_FORMAT, cli.log_format.as_ref());
+    let overrides = match &cli.command {
+        Command::Serve(args) => overrides
+            .with_store(&args.store)
+            .with_pipeline(&args.pipeline)
+            .with(startup::settings::ADDR, args.addr.as_ref())
+            .with(startup::settings::INGEST_EVERY, args.every.as_ref()),
+        Command::Ingest(args) => overrides
+            .with_store(&args.store)
+            .with_pipeline(&args.pipeline)
+            .with(startup::settings::INGEST_EVERY, args.every.as_ref()),
+        Command::CreateTable(args) => {
+            // create-table is for DynamoDB whatever the default store is.
+            let store = args.store.clone().or_else(|| Some("dynamodb".into()));
+            overrides.with_store(&cli::StoreArgs { store, ..args.clone() })
+        }
+        Command::Score(_) => overrides,
+    };
+    let settings = match overrides.settings() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    setup::init_tracing(settings.log_format);
     setup::report_panics_as_errors();
     // Store operations run on blocking threads; they are few and fast, so a small pool bounds
     // memory under load instead of growing to hundreds of threads.
@@ -23,7 +51,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-    match runtime.block_on(commands::run(cli.command)) {
+    match runtime.block_on(commands::run(cli.command, settings)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {}", setup::cause_chain(&*error));

@@ -69,48 +69,49 @@ pub async fn load_window(
 ) -> Result<Vec<HourlyBucket>, StoreError> {
     let first_whole = start.duration_trunc(Duration::hours(1)).unwrap_or(start);
     let first_whole = if first_whole < start { first_whole + Duration::hours(1) } else { first_whole };
+    // Two queries of one partition, run at once: the edge's articles and the whole hours.
+    let whole_hours = async {
+        if first_whole <= end { load(store, ticker, first_whole, end).await } else { Ok(Vec::new()) }
+    };
+    let (mut buckets, whole) =
+        futures::future::try_join(edge_articles(store, ticker, start, first_whole.min(end)), whole_hours)
+            .await?;
+    buckets.extend(whole);
+    Ok(buckets)
+}
+
+/// The articles published in `[from, until)`, each as a bucket of one.
+async fn edge_articles(
+    store: &dyn Store,
+    ticker: &Ticker,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<HourlyBucket>, StoreError> {
     let mut buckets = Vec::new();
-    if start < first_whole {
-        let mut cursor = None;
-        loop {
-            let query = Query::partition(keys::ticker_pk(ticker))
-                .sk(SkRange::Between(
-                    format!("{}{}", keys::TICKER_ARTICLE_PREFIX, keys::sortable_time(start)),
-                    format!("{}{}", keys::TICKER_ARTICLE_PREFIX, keys::sortable_time(first_whole.min(end))),
-                ))
-                .limit(500)
-                .after(cursor);
-            let page = store.query(&query).await?;
-            for item in &page.items {
-                let article: Article = decode(item)?;
-                if article.published_at < start || article.published_at >= first_whole {
-                    continue;
-                }
-                let mut bucket = HourlyBucket {
-                    hour: article.published_at,
-                    positive: 0,
-                    negative: 0,
-                    neutral: 0,
-                    score_sum: (article.sentiment.score * SCORE_SCALE).round() as i64,
-                    updated_at: Some(article.ingested_at),
-                };
-                match article.sentiment.label {
-                    SentimentLabel::Positive => bucket.positive = 1,
-                    SentimentLabel::Negative => bucket.negative = 1,
-                    SentimentLabel::Neutral => bucket.neutral = 1,
-                }
-                buckets.push(bucket);
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
+    if from >= until {
+        return Ok(buckets);
+    }
+    let mut cursor = None;
+    loop {
+        let query = Query::partition(keys::ticker_pk(ticker))
+            .sk(SkRange::Between(
+                format!("{}{}", keys::TICKER_ARTICLE_PREFIX, keys::sortable_time(from)),
+                format!("{}{}", keys::TICKER_ARTICLE_PREFIX, keys::sortable_time(until)),
+            ))
+            .limit(500)
+            .after(cursor);
+        let page = store.query(&query).await?;
+        for item in &page.items {
+            let article: Article = decode(item)?;
+            if article.published_at >= from && article.published_at < until {
+                buckets.push(HourlyBucket::of_article(&article));
             }
         }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(buckets),
+        }
     }
-    if first_whole <= end {
-        buckets.extend(load(store, ticker, first_whole, end).await?);
-    }
-    Ok(buckets)
 }
 
 /// Whether the ticker has any stored history at all (any live aggregate).

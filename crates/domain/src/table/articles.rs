@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{RECORD, RETENTION_DAYS, VERSION, aggregates, decode, encode, keys};
 use crate::store::{Condition, Cursor, Item, Key, Query, SkRange, Store, StoreError, WriteOp};
-use crate::{Article, ArticleId, Ticker};
+use crate::{Article, ArticleId, Ticker, retry};
 
 /// How many times a credit update is retried when another writer got there first.
 const MAX_CREDIT_ATTEMPTS: usize = 8;
@@ -66,13 +66,14 @@ pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcom
                 ops.push(WriteOp::Put { item: link_item(article, ticker, 1)?, condition: Condition::Always });
                 ops.push(WriteOp::Update(aggregates::count_article(ticker, article)));
             }
-            match store.transact(ops).await {
+            match retry::transient(|| store.transact(ops.clone())).await {
                 Ok(()) => return Ok(RecordOutcome::Inserted),
                 Err(StoreError::ConditionFailed { index: 0 }) => {}
                 Err(other) => return Err(other),
             }
         }
-        let Some(item) = store.get(&article_key(&article.id)).await? else {
+        let key = article_key(&article.id);
+        let Some(item) = retry::transient(|| store.get(&key)).await? else {
             // Expired or deleted between our write and this read: store it afresh.
             try_insert = true;
             continue;
@@ -102,7 +103,7 @@ pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcom
                 ops.push(WriteOp::Update(aggregates::count_article(ticker, &merged)));
             }
         }
-        match store.transact(ops).await {
+        match retry::transient(|| store.transact(ops.clone())).await {
             Ok(()) => return Ok(RecordOutcome::Credited),
             Err(StoreError::ConditionFailed { index: 0 }) => continue,
             Err(other) => return Err(other),

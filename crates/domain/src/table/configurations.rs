@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{RECORD, decode, encode, keys};
-use crate::Ticker;
 use crate::configuration::{Configuration, ConfigurationId, SessionKey};
 use crate::store::{Condition, Item, Key, Query, SkRange, Store, StoreError, Update, WriteOp};
+use crate::{Ticker, retry};
 
 const WATCHERS: &str = "watchers";
 
@@ -33,7 +33,7 @@ pub async fn create(
     let item = Item::new(config_key(session, &config.id)).with_attr(RECORD, encode(config)?);
     let mut ops = vec![WriteOp::Put { item, condition: Condition::NotExists }];
     ops.extend(config.tickers.iter().map(|t| watch(t, 1)));
-    store.transact(ops).await
+    retry::transient(|| store.transact(ops.clone())).await
 }
 
 pub async fn get(
@@ -58,7 +58,7 @@ pub async fn delete(
         condition: Condition::Equals(RECORD.into(), encode(&config)?),
     }];
     ops.extend(config.tickers.iter().map(|t| watch(t, -1)));
-    match store.transact(ops).await {
+    match retry::transient(|| store.transact(ops.clone())).await {
         Ok(()) => Ok(true),
         // Changed or deleted concurrently: the other writer's view wins.
         Err(StoreError::ConditionFailed { .. }) => Ok(false),

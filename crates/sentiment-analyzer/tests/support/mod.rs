@@ -20,6 +20,9 @@ pub fn command(args: &[&str]) -> Command {
     for var in ["TIINGO_API_KEY", "FINNHUB_API_KEY", "TIINGO_BASE_URL", "FINNHUB_BASE_URL", "RUST_LOG"] {
         cmd.env_remove(var);
     }
+    for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
+        cmd.env_remove(var);
+    }
     for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("SENTIMENT_")) {
         cmd.env_remove(var);
     }
@@ -52,7 +55,12 @@ impl Server {
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
         let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir.to_str().unwrap()];
         args.extend_from_slice(extra);
-        let mut child = command(&args)
+        Self::spawn(command(&args))
+    }
+
+    /// Starts a prepared `serve` command and waits until it listens.
+    pub fn spawn(mut cmd: Command) -> Self {
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

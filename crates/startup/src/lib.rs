@@ -1,0 +1,8 @@
+//! What every entry point does before it serves: read the settings (one type, one set of
+//! `SENTIMENT_*` variable names, each default defined once, for the CLI and both Lambdas)
+//! and build the parts they name: the store, the news sources, the pipeline.
+
+pub mod parts;
+pub mod settings;
+
+pub use settings::{Host, Settings, SettingsError, SourceChoice, StoreSettings};

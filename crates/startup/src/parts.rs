@@ -1,0 +1,104 @@
+//! Building what the settings name, once per process (per Lambda container, in its init
+//! phase): the store, the news sources, the pipeline.
+
+use std::sync::Arc;
+
+use domain::Clock;
+use domain::source::NewsSource;
+use domain::store::Store;
+use ingestion::{Pipeline, PipelineConfig};
+use secrecy::SecretString;
+use sources::sample::SampleSource;
+use sources::{Credentials, HttpConfig};
+use store_dynamodb::DynamoStore;
+use store_embedded::EmbeddedStore;
+
+use crate::settings::{KeySource, Settings, SourceChoice, StoreSettings, Vendor};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the store")]
+    Embedded(#[from] store_embedded::OpenError),
+    #[error("cannot set up DynamoDB")]
+    DynamoDb(#[from] store_dynamodb::ConnectError),
+    #[error("cannot build the news clients")]
+    Sources(#[from] domain::source::SourceError),
+    #[error("{0} is a Secrets Manager ARN; reading secrets is not available in this build")]
+    SecretsUnsupported(&'static str),
+    #[error(
+        "live news needs TIINGO_API_KEY or FINNHUB_API_KEY (or TIINGO_SECRET_ARN / FINNHUB_SECRET_ARN) in the environment"
+    )]
+    NoKeys,
+}
+
+/// The store the settings name. For DynamoDB the SDK configuration comes from the standard
+/// chain: `AWS_ENDPOINT_URL_DYNAMODB` for a local server, region and credentials as usual.
+pub async fn store(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, StartupError> {
+    Ok(match &settings.store {
+        StoreSettings::Embedded { data_dir } => Arc::new(EmbeddedStore::open(data_dir, clock)?),
+        StoreSettings::DynamoDb { table } => {
+            let config = store_dynamodb::sdk_config().await;
+            Arc::new(DynamoStore::new(&config, table, clock)?)
+        }
+    })
+}
+
+fn credentials(vendor: &Vendor, name: &'static str) -> Result<Option<Credentials>, StartupError> {
+    match &vendor.key {
+        None => Ok(None),
+        Some(KeySource::Value(key)) => {
+            Ok(Some(Credentials { base_url: vendor.base_url.clone(), api_key: SecretString::clone(key) }))
+        }
+        Some(KeySource::SecretArn(_)) => Err(StartupError::SecretsUnsupported(name)),
+    }
+}
+
+pub fn sources(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Vec<Arc<dyn NewsSource>>, StartupError> {
+    match settings.source {
+        SourceChoice::Sample => Ok(SampleSource::both(clock)),
+        SourceChoice::Live if settings.tiingo.key.is_none() && settings.finnhub.key.is_none() => {
+            Err(StartupError::NoKeys)
+        }
+        SourceChoice::Live => Ok(sources::live_sources(
+            credentials(&settings.tiingo, "TIINGO_SECRET_ARN")?,
+            credentials(&settings.finnhub, "FINNHUB_SECRET_ARN")?,
+            &HttpConfig::default(),
+        )?),
+    }
+}
+
+/// The pipeline over an open store (`serve` shares its store with the API).
+pub fn pipeline(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<Pipeline, StartupError> {
+    let sources = sources(settings, Arc::clone(&clock))?;
+    Ok(assemble(settings, sources, store, clock))
+}
+
+/// Sources first, then the store: a missing key is reported before any connection is made.
+pub async fn ingestion(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Pipeline, StartupError> {
+    let sources = sources(settings, Arc::clone(&clock))?;
+    let store = store(settings, Arc::clone(&clock)).await?;
+    Ok(assemble(settings, sources, store, clock))
+}
+
+fn assemble(
+    settings: &Settings,
+    sources: Vec<Arc<dyn NewsSource>>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Pipeline {
+    if settings.source == SourceChoice::Sample {
+        tracing::info!(
+            "ingesting the bundled sample news (set TIINGO_API_KEY or FINNHUB_API_KEY for live news)"
+        );
+    }
+    let config = PipelineConfig {
+        default_watchlist: settings.watchlist.clone(),
+        lookback: settings.lookback,
+        write_concurrency: 8,
+    };
+    Pipeline::new(store, sources, scoring::shipped(), clock, config)
+}

@@ -1,0 +1,411 @@
+//! The service's configuration. Every setting has one variable name, read from the
+//! environment (or, for the CLI, from a flag that overrides it), one default, and one parser
+//! that fails fast with a message naming the variable. `VARIABLES` lists them all; the README
+//! documents each (a test checks it).
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use domain::Ticker;
+use domain::ticker::{DEFAULT_WATCHLIST, parse_ticker_list};
+use secrecy::SecretString;
+
+/// Who is starting: defaults differ where the runtime does (a Lambda has a shared table,
+/// read-only code and JSON logs; a developer's machine has a data directory and a terminal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    Cli,
+    Lambda,
+}
+
+/// One configuration variable: its name, the CLI flag that overrides it (if any), what it
+/// defaults to, and what it is for.
+#[derive(Clone, Copy, Debug)]
+pub struct Variable {
+    pub name: &'static str,
+    pub flag: Option<&'static str>,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+pub const STORE: Variable = Variable {
+    name: "SENTIMENT_STORE",
+    flag: Some("--store"),
+    default: "embedded (CLI), dynamodb (Lambda)",
+    help: "embedded (a redb file in SENTIMENT_DATA_DIR) or dynamodb (SENTIMENT_TABLE; endpoint, region and credentials from the AWS SDK's standard configuration)",
+};
+pub const DATA_DIR: Variable = Variable {
+    name: "SENTIMENT_DATA_DIR",
+    flag: Some("--data-dir"),
+    default: "./data (CLI), /tmp/sentiment-analyzer (Lambda)",
+    help: "directory of the embedded store, created if missing",
+};
+pub const TABLE: Variable = Variable {
+    name: "SENTIMENT_TABLE",
+    flag: Some("--table"),
+    default: "sentiment-analyzer-local",
+    help: "DynamoDB table (Terraform sets sentiment-analyzer-{env})",
+};
+pub const WATCHLIST: Variable = Variable {
+    name: "SENTIMENT_WATCHLIST",
+    flag: Some("--watchlist"),
+    default: DEFAULT_WATCHLIST,
+    help: "tickers always ingested, besides those in users' configurations",
+};
+pub const ENVIRONMENT: Variable = Variable {
+    name: "SENTIMENT_ENVIRONMENT",
+    flag: None,
+    default: "local",
+    help: "environment name on metrics and logs (preprod, prod)",
+};
+pub const LOG_FORMAT: Variable = Variable {
+    name: "SENTIMENT_LOG_FORMAT",
+    flag: Some("--log-format"),
+    default: "text (CLI), json (Lambda)",
+    help: "text or json; the level comes from RUST_LOG",
+};
+pub const ADDR: Variable = Variable {
+    name: "SENTIMENT_ADDR",
+    flag: Some("--addr"),
+    default: "127.0.0.1:8080",
+    help: "address `serve` listens on (:0 picks a free port; the log line names it)",
+};
+pub const INGEST_EVERY: Variable = Variable {
+    name: "SENTIMENT_INGEST_EVERY",
+    flag: Some("--every"),
+    default: "15m",
+    help: "time between ingestion runs of `serve` and of `ingest` without --once",
+};
+pub const SOURCE: Variable = Variable {
+    name: "SENTIMENT_SOURCE",
+    flag: Some("--source"),
+    default: "live if a vendor key or secret is set, else sample (CLI); live (Lambda)",
+    help: "sample (the bundled corpus) or live (Tiingo and Finnhub)",
+};
+pub const LOOKBACK: Variable = Variable {
+    name: "SENTIMENT_LOOKBACK",
+    flag: Some("--lookback"),
+    default: "30d (sample), 2d (live)",
+    help: "how far back each run asks for news",
+};
+pub const TIINGO_KEY: Variable = Variable {
+    name: "TIINGO_API_KEY",
+    flag: None,
+    default: "none",
+    help: "Tiingo API key (environment only, never a flag)",
+};
+pub const FINNHUB_KEY: Variable = Variable {
+    name: "FINNHUB_API_KEY",
+    flag: None,
+    default: "none",
+    help: "Finnhub API key (environment only, never a flag)",
+};
+pub const TIINGO_SECRET_ARN: Variable = Variable {
+    name: "TIINGO_SECRET_ARN",
+    flag: None,
+    default: "none",
+    help: "Secrets Manager secret holding the Tiingo key (Lambda; read once per container)",
+};
+pub const FINNHUB_SECRET_ARN: Variable = Variable {
+    name: "FINNHUB_SECRET_ARN",
+    flag: None,
+    default: "none",
+    help: "Secrets Manager secret holding the Finnhub key (Lambda; read once per container)",
+};
+pub const TIINGO_BASE_URL: Variable = Variable {
+    name: "TIINGO_BASE_URL",
+    flag: Some("--tiingo-base-url"),
+    default: sources::tiingo::DEFAULT_BASE_URL,
+    help: "Tiingo API base URL (for proxies and tests)",
+};
+pub const FINNHUB_BASE_URL: Variable = Variable {
+    name: "FINNHUB_BASE_URL",
+    flag: Some("--finnhub-base-url"),
+    default: sources::finnhub::DEFAULT_BASE_URL,
+    help: "Finnhub API base URL (for proxies and tests)",
+};
+
+/// Every variable the service reads.
+pub const VARIABLES: &[Variable] = &[
+    STORE,
+    DATA_DIR,
+    TABLE,
+    WATCHLIST,
+    ENVIRONMENT,
+    LOG_FORMAT,
+    ADDR,
+    INGEST_EVERY,
+    SOURCE,
+    LOOKBACK,
+    TIINGO_KEY,
+    FINNHUB_KEY,
+    TIINGO_SECRET_ARN,
+    FINNHUB_SECRET_ARN,
+    TIINGO_BASE_URL,
+    FINNHUB_BASE_URL,
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {message}", describe(.variable))]
+pub struct SettingsError {
+    pub variable: Variable,
+    pub message: String,
+}
+
+impl PartialEq for Variable {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Variable {}
+
+fn describe(variable: &Variable) -> String {
+    match variable.flag {
+        Some(flag) => format!("{flag} ({})", variable.name),
+        None => variable.name.to_owned(),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreSettings {
+    Embedded { data_dir: PathBuf },
+    DynamoDb { table: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceChoice {
+    Sample,
+    Live,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where a vendor's key comes from.
+#[derive(Debug)]
+pub enum KeySource {
+    Value(SecretString),
+    /// A Secrets Manager secret, read once per container.
+    SecretArn(String),
+}
+
+#[derive(Debug)]
+pub struct Vendor {
+    pub base_url: String,
+    pub key: Option<KeySource>,
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub host: Host,
+    pub store: StoreSettings,
+    pub watchlist: BTreeSet<Ticker>,
+    pub environment: String,
+    pub log_format: LogFormat,
+    pub addr: SocketAddr,
+    pub ingest_every: Duration,
+    pub source: SourceChoice,
+    pub lookback: chrono::Duration,
+    pub tiingo: Vendor,
+    pub finnhub: Vendor,
+}
+
+/// Reads variables through `get`, trimming values and treating empty ones as unset.
+struct Reader<F> {
+    get: F,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn raw(&self, variable: Variable) -> Option<String> {
+        (self.get)(variable.name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn parse<T>(
+        &self,
+        variable: Variable,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, SettingsError> {
+        self.raw(variable)
+            .map(|raw| parse(&raw).map_err(|message| SettingsError { variable, message }))
+            .transpose()
+    }
+}
+
+fn duration(raw: &str) -> Result<Duration, String> {
+    let parsed = humantime::parse_duration(raw)
+        .map_err(|e| format!("{raw:?} is not a duration like 15m or 2d ({e})"))?;
+    if parsed.is_zero() { Err("must be longer than zero".into()) } else { Ok(parsed) }
+}
+
+impl Settings {
+    pub fn from_env(host: Host) -> Result<Self, SettingsError> {
+        Self::from_lookup(host, |name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(host: Host, get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let r = Reader { get };
+        let store_kind = r
+            .parse(STORE, |raw| match raw {
+                "embedded" => Ok(false),
+                "dynamodb" => Ok(true),
+                other => Err(format!("must be embedded or dynamodb, got {:?}", domain::text::preview(other))),
+            })?
+            .unwrap_or(host == Host::Lambda);
+        let store = if store_kind {
+            StoreSettings::DynamoDb { table: r.raw(TABLE).unwrap_or_else(|| TABLE.default.to_owned()) }
+        } else {
+            let default = match host {
+                Host::Cli => "./data",
+                Host::Lambda => "/tmp/sentiment-analyzer",
+            };
+            StoreSettings::Embedded {
+                data_dir: PathBuf::from(r.raw(DATA_DIR).unwrap_or_else(|| default.to_owned())),
+            }
+        };
+        let watchlist = r
+            .parse(WATCHLIST, parse_ticker_list)?
+            .unwrap_or_else(|| parse_ticker_list(DEFAULT_WATCHLIST).unwrap_or_default());
+        let log_format = r
+            .parse(LOG_FORMAT, |raw| match raw {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                other => Err(format!("must be text or json, got {:?}", domain::text::preview(other))),
+            })?
+            .unwrap_or(match host {
+                Host::Cli => LogFormat::Text,
+                Host::Lambda => LogFormat::Json,
+            });
+        let addr = r
+            .parse(ADDR, |raw| {
+                raw.parse::<SocketAddr>().map_err(|_| {
+                    format!("{:?} is not an address like 127.0.0.1:8080", domain::text::preview(raw))
+                })
+            })?
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let ingest_every = r.parse(INGEST_EVERY, duration)?.unwrap_or(Duration::from_secs(15 * 60));
+
+        let key = |value: Variable, arn: Variable| -> Option<KeySource> {
+            r.raw(value)
+                .map(|k| KeySource::Value(SecretString::from(k)))
+                .or_else(|| r.raw(arn).map(KeySource::SecretArn))
+        };
+        let tiingo = Vendor {
+            base_url: r.raw(TIINGO_BASE_URL).unwrap_or_else(|| TIINGO_BASE_URL.default.to_owned()),
+            key: key(TIINGO_KEY, TIINGO_SECRET_ARN),
+        };
+        let finnhub = Vendor {
+            base_url: r.raw(FINNHUB_BASE_URL).unwrap_or_else(|| FINNHUB_BASE_URL.default.to_owned()),
+            key: key(FINNHUB_KEY, FINNHUB_SECRET_ARN),
+        };
+        let has_key = tiingo.key.is_some() || finnhub.key.is_some();
+        let source = r
+            .parse(SOURCE, |raw| match raw {
+                "sample" => Ok(SourceChoice::Sample),
+                "live" => Ok(SourceChoice::Live),
+                other => Err(format!("must be sample or live, got {:?}", domain::text::preview(other))),
+            })?
+            .unwrap_or(if host == Host::Lambda || has_key {
+                SourceChoice::Live
+            } else {
+                SourceChoice::Sample
+            });
+        let lookback = r
+            .parse(LOOKBACK, |raw| {
+                let d = duration(raw)?;
+                chrono::Duration::from_std(d)
+                    .ok()
+                    .filter(|d| *d <= chrono::Duration::days(365))
+                    .ok_or_else(|| "at most 365d".to_owned())
+            })?
+            .unwrap_or(match source {
+                SourceChoice::Sample => chrono::Duration::days(30),
+                SourceChoice::Live => chrono::Duration::days(2),
+            });
+        Ok(Self {
+            host,
+            store,
+            watchlist,
+            environment: r.raw(ENVIRONMENT).unwrap_or_else(|| ENVIRONMENT.default.to_owned()),
+            log_format,
+            addr,
+            ingest_every,
+            source,
+            lookback,
+            tiingo,
+            finnhub,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(host: Host, vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::from_lookup(host, |name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_differ_by_host_only_where_the_runtime_does() {
+        let cli = settings(Host::Cli, &[]).unwrap();
+        assert_eq!(cli.store, StoreSettings::Embedded { data_dir: "./data".into() });
+        assert_eq!((cli.source, cli.log_format), (SourceChoice::Sample, LogFormat::Text));
+        assert_eq!(cli.lookback, chrono::Duration::days(30));
+        let lambda = settings(Host::Lambda, &[("FINNHUB_SECRET_ARN", "arn:aws:secretsmanager:x")]).unwrap();
+        assert_eq!(lambda.store, StoreSettings::DynamoDb { table: "sentiment-analyzer-local".into() });
+        assert_eq!((lambda.source, lambda.log_format), (SourceChoice::Live, LogFormat::Json));
+        assert_eq!(lambda.lookback, chrono::Duration::days(2));
+        assert_eq!(cli.watchlist, lambda.watchlist);
+        let embedded_lambda =
+            settings(Host::Lambda, &[("SENTIMENT_STORE", "embedded"), ("SENTIMENT_SOURCE", "sample")])
+                .unwrap();
+        assert_eq!(
+            embedded_lambda.store,
+            StoreSettings::Embedded { data_dir: "/tmp/sentiment-analyzer".into() }
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (vars, named) in [
+            (vec![("SENTIMENT_STORE", "postgres")], "SENTIMENT_STORE"),
+            (vec![("SENTIMENT_WATCHLIST", "AAPL,$$$")], "--watchlist (SENTIMENT_WATCHLIST)"),
+            (vec![("SENTIMENT_LOOKBACK", "soon")], "SENTIMENT_LOOKBACK"),
+            (vec![("SENTIMENT_INGEST_EVERY", "0s")], "SENTIMENT_INGEST_EVERY"),
+            (vec![("SENTIMENT_ADDR", "nowhere")], "SENTIMENT_ADDR"),
+            (vec![("SENTIMENT_SOURCE", "rss")], "SENTIMENT_SOURCE"),
+        ] {
+            let err = settings(Host::Cli, &vars).unwrap_err();
+            assert!(err.to_string().contains(named), "{err}");
+        }
+    }
+
+    #[test]
+    fn keys_are_secret_and_a_key_means_live() {
+        let s = settings(Host::Cli, &[("TIINGO_API_KEY", " sk-123 ")]).unwrap();
+        assert_eq!(s.source, SourceChoice::Live);
+        assert!(!format!("{s:?}").contains("sk-123"), "Debug never shows a key");
+    }
+
+    #[test]
+    fn the_readme_documents_every_variable() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+        for variable in VARIABLES {
+            assert!(
+                readme.contains(&format!("`{}`", variable.name)),
+                "README does not document {}",
+                variable.name
+            );
+        }
+    }
+}
