@@ -1,6 +1,9 @@
 //! The dashboard API: one axum `Router`, served by `lambda_http` in AWS and by
 //! [`server::serve`] locally. Handlers speak domain types and the store port only.
 
+mod accounts;
+pub mod auth;
+mod body;
 mod error;
 pub mod guard;
 mod params;
@@ -13,12 +16,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use domain::store::Store;
 use domain::{Clock, Ticker};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+pub use accounts::AccountLimits;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use guard::Limits;
 
@@ -31,6 +35,7 @@ pub struct AppState {
     /// Age at which an hour's news counts half in the current score.
     pub half_life: chrono::Duration,
     pub limits: Limits,
+    pub accounts: AccountLimits,
 }
 
 impl AppState {
@@ -41,6 +46,7 @@ impl AppState {
             default_watchlist: Arc::new(default_watchlist),
             half_life: chrono::Duration::hours(24),
             limits: Limits::default(),
+            accounts: AccountLimits::default(),
         }
     }
 }
@@ -52,6 +58,20 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(routes::health))
         .route("/api/v2/tickers/{symbol}/sentiment", get(routes::ticker_sentiment))
         .route("/api/v2/articles", get(routes::articles))
+        .route("/api/v2/auth/anonymous", post(accounts::create_anonymous))
+        .route("/api/v2/auth/session", get(accounts::session))
+        .route("/api/v2/auth/extend", post(accounts::extend))
+        .route("/api/v2/auth/signout", post(accounts::sign_out))
+        .route(
+            "/api/v2/configurations",
+            get(accounts::list_configurations).post(accounts::create_configuration),
+        )
+        .route(
+            "/api/v2/configurations/{config_id}",
+            get(accounts::get_configuration)
+                .patch(accounts::update_configuration)
+                .delete(accounts::delete_configuration),
+        )
         .method_not_allowed_fallback(routes::method_not_allowed)
         .fallback(routes::not_found)
         .with_state(state)

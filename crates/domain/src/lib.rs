@@ -13,6 +13,7 @@ pub mod model;
 pub mod retry;
 pub mod run;
 pub mod sentiment;
+pub mod session;
 pub mod source;
 pub mod store;
 pub mod table;

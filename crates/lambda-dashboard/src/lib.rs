@@ -12,5 +12,7 @@ pub use startup::parts::StartupError;
 pub async fn app(settings: &Settings) -> Result<axum::Router, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = startup::parts::store(settings, clock.clone()).await?;
-    Ok(api::router(api::AppState::new(store, clock, settings.watchlist.clone())))
+    let mut state = api::AppState::new(store, clock, settings.watchlist.clone());
+    state.accounts = settings.accounts.clone();
+    Ok(api::router(state))
 }

@@ -27,7 +27,8 @@ async fn serve(settings: Settings) -> Result<ExitCode, BoxError> {
     let clock = setup::clock();
     let store = startup::parts::store(&settings, clock.clone()).await?;
     let pipeline = startup::parts::pipeline(&settings, store.clone(), clock.clone())?;
-    let state = AppState::new(store, clock, pipeline.default_watchlist().clone());
+    let mut state = AppState::new(store, clock, pipeline.default_watchlist().clone());
+    state.accounts = settings.accounts.clone();
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;

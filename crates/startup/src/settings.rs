@@ -90,6 +90,24 @@ pub const LOOKBACK: Variable = Variable {
     default: "30d (sample), 2d (live)",
     help: "how far back each run asks for news",
 };
+pub const SESSION_TTL: Variable = Variable {
+    name: "SENTIMENT_SESSION_TTL",
+    flag: None,
+    default: "30d",
+    help: "lifetime of an anonymous session; extending it slides it by this much (1m to 365d)",
+};
+pub const MAX_CONFIGS: Variable = Variable {
+    name: "SENTIMENT_MAX_CONFIGS",
+    flag: None,
+    default: "5",
+    help: "configurations (watchlists) per user (1 to 100)",
+};
+pub const MAX_TICKERS: Variable = Variable {
+    name: "SENTIMENT_MAX_TICKERS",
+    flag: None,
+    default: "10",
+    help: "tickers per configuration (1 to 90)",
+};
 pub const TIINGO_KEY: Variable = Variable {
     name: "TIINGO_API_KEY",
     flag: None,
@@ -139,6 +157,9 @@ pub const VARIABLES: &[Variable] = &[
     INGEST_EVERY,
     SOURCE,
     LOOKBACK,
+    SESSION_TTL,
+    MAX_CONFIGS,
+    MAX_TICKERS,
     TIINGO_KEY,
     FINNHUB_KEY,
     TIINGO_SECRET_ARN,
@@ -211,6 +232,7 @@ pub struct Settings {
     pub ingest_every: Duration,
     pub source: SourceChoice,
     pub lookback: chrono::Duration,
+    pub accounts: api::AccountLimits,
     pub tiingo: Vendor,
     pub finnhub: Vendor,
 }
@@ -326,6 +348,31 @@ impl Settings {
                 SourceChoice::Sample => chrono::Duration::days(30),
                 SourceChoice::Live => chrono::Duration::days(2),
             });
+        let defaults = api::AccountLimits::default();
+        let count = |max: usize| {
+            move |raw: &str| match raw.parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(format!(
+                    "must be a whole number from 1 to {max}, got {:?}",
+                    domain::text::preview(raw)
+                )),
+            }
+        };
+        let accounts = api::AccountLimits {
+            session_ttl: r
+                .parse(SESSION_TTL, |raw| {
+                    let d = duration(raw)?;
+                    chrono::Duration::from_std(d)
+                        .ok()
+                        .filter(|d| *d >= chrono::Duration::minutes(1) && *d <= chrono::Duration::days(365))
+                        .ok_or_else(|| "must be from 1m to 365d".to_owned())
+                })?
+                .unwrap_or(defaults.session_ttl),
+            max_configurations: r.parse(MAX_CONFIGS, count(100))?.unwrap_or(defaults.max_configurations),
+            max_tickers: r
+                .parse(MAX_TICKERS, count(domain::configuration::MAX_TICKERS_PER_CONFIG))?
+                .unwrap_or(defaults.max_tickers),
+        };
         Ok(Self {
             host,
             store,
@@ -336,6 +383,7 @@ impl Settings {
             ingest_every,
             source,
             lookback,
+            accounts,
             tiingo,
             finnhub,
         })
