@@ -6,6 +6,7 @@ pub mod auth;
 mod body;
 mod error;
 pub mod guard;
+pub mod limit;
 mod params;
 pub mod request_id;
 mod routes;
@@ -25,6 +26,8 @@ use tower_http::trace::TraceLayer;
 pub use accounts::AccountLimits;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use guard::Limits;
+pub use limit::TrustedProxies;
+pub use rate_limit::RateLimits;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -36,6 +39,8 @@ pub struct AppState {
     pub half_life: chrono::Duration,
     pub limits: Limits,
     pub accounts: AccountLimits,
+    pub rate_limits: RateLimits,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AppState {
@@ -47,12 +52,22 @@ impl AppState {
             half_life: chrono::Duration::hours(24),
             limits: Limits::default(),
             accounts: AccountLimits::default(),
+            rate_limits: RateLimits::default(),
+            trusted_proxies: TrustedProxies::None,
         }
     }
 }
 
 pub fn router(state: AppState) -> Router {
     let guard = guard::Guard::new(state.limits.clone());
+    let limiting = limit::RateLimiting {
+        limiter: Arc::new(rate_limit::ActionLimiter::new(
+            state.store.clone(),
+            state.clock.clone(),
+            state.rate_limits,
+        )),
+        trusted_proxies: state.trusted_proxies.clone(),
+    };
     let max_body = state.limits.max_body_bytes;
     Router::new()
         .route("/health", get(routes::health))
@@ -76,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(routes::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(limiting, limit::check))
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
         .layer(CatchPanicLayer::custom(routes::panicked))

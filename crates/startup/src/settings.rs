@@ -108,6 +108,18 @@ pub const MAX_TICKERS: Variable = Variable {
     default: "10",
     help: "tickers per configuration (1 to 90)",
 };
+pub const RATE_LIMITS: Variable = Variable {
+    name: "SENTIMENT_RATE_LIMITS",
+    flag: None,
+    default: "anonymous_session=10/1h,config_write=30/1h,read=300/1m,default=100/1m",
+    help: "API rate limits per action as action=limit/window (s, m, h, d); actions not named keep their defaults",
+};
+pub const TRUSTED_PROXIES: Variable = Variable {
+    name: "SENTIMENT_TRUSTED_PROXIES",
+    flag: None,
+    default: "none",
+    help: "peers whose X-Forwarded-For first hop is the client address: * or IPs and CIDR networks, comma-separated",
+};
 pub const TIINGO_KEY: Variable = Variable {
     name: "TIINGO_API_KEY",
     flag: None,
@@ -160,6 +172,8 @@ pub const VARIABLES: &[Variable] = &[
     SESSION_TTL,
     MAX_CONFIGS,
     MAX_TICKERS,
+    RATE_LIMITS,
+    TRUSTED_PROXIES,
     TIINGO_KEY,
     FINNHUB_KEY,
     TIINGO_SECRET_ARN,
@@ -233,6 +247,8 @@ pub struct Settings {
     pub source: SourceChoice,
     pub lookback: chrono::Duration,
     pub accounts: api::AccountLimits,
+    pub rate_limits: api::RateLimits,
+    pub trusted_proxies: api::TrustedProxies,
     pub tiingo: Vendor,
     pub finnhub: Vendor,
 }
@@ -373,6 +389,8 @@ impl Settings {
                 .parse(MAX_TICKERS, count(domain::configuration::MAX_TICKERS_PER_CONFIG))?
                 .unwrap_or(defaults.max_tickers),
         };
+        let rate_limits = r.parse(RATE_LIMITS, api::RateLimits::parse)?.unwrap_or_default();
+        let trusted_proxies = r.parse(TRUSTED_PROXIES, api::TrustedProxies::parse)?.unwrap_or_default();
         Ok(Self {
             host,
             store,
@@ -384,6 +402,8 @@ impl Settings {
             source,
             lookback,
             accounts,
+            rate_limits,
+            trusted_proxies,
             tiingo,
             finnhub,
         })
