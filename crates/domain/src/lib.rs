@@ -9,6 +9,7 @@ pub mod article;
 pub mod clock;
 pub mod configuration;
 pub mod error_report;
+pub mod market;
 pub mod model;
 pub mod retry;
 pub mod run;
