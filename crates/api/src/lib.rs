@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(routes::health))
         .route("/api/v2/tickers/{symbol}/sentiment", get(routes::ticker_sentiment))
         .route("/api/v2/articles", get(routes::articles))
+        .route("/api/v2/market/status", get(routes::market_status))
         .route("/api/v2/auth/anonymous", post(accounts::create_anonymous))
         .route("/api/v2/auth/session", get(accounts::session))
         .route("/api/v2/auth/extend", post(accounts::extend))

@@ -150,6 +150,14 @@ fn article_json(a: &Article) -> Value {
     })
 }
 
+/// NYSE session now: public, and cached for a minute like other market data.
+pub async fn market_status(State(state): State<AppState>) -> Response {
+    let status = domain::market::status_at(state.clock.now());
+    let mut response = Json(status).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    response
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".into())
 }

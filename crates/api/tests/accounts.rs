@@ -324,3 +324,19 @@ async fn another_users_configuration_is_404_for_every_method() {
         assert_eq!(a.status, 404, "{weird}");
     }
 }
+
+#[tokio::test]
+async fn market_status_is_public_and_follows_the_clock() {
+    let api = api();
+    // Monday 2026-11-30 09:00 UTC is 04:00 in New York: pre-market has just begun.
+    let a = api.send("GET", "/api/v2/market/status", None, None).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["session"], "pre");
+    assert_eq!(a.body["is_open"], false);
+    assert_eq!(a.body["next_open"], "2026-11-30T14:30:00Z");
+    assert!(a.headers[header::CACHE_CONTROL].to_str().unwrap().starts_with("public"));
+    api.clock.advance(Duration::hours(6));
+    let a = api.send("GET", "/api/v2/market/status", None, None).await;
+    assert_eq!((a.body["session"].as_str(), a.body["is_open"].as_bool()), (Some("open"), Some(true)));
+    assert_eq!(a.body["next_close"], "2026-11-30T21:00:00Z");
+}
