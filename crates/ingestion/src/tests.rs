@@ -196,8 +196,7 @@ fn watchlist_of(tickers: &[&str]) -> Configuration {
 async fn asked_for(w: &World) -> Vec<String> {
     let source = scripted(SourceKind::Tiingo, fetched(vec![]));
     w.pipeline(vec![source.clone()]).run_once().await.unwrap();
-    let asked = source.requests.lock().unwrap()[0].tickers.iter().map(|t| t.to_string()).collect();
-    asked
+    source.requests.lock().unwrap()[0].tickers.iter().map(|t| t.to_string()).collect()
 }
 
 #[tokio::test]
