@@ -38,7 +38,10 @@ def one_run(binary, event):
                 return
             if state["served"]:
                 done.wait(30)  # the second poll waits until the run is over
-                self.send_error(410)
+                try:
+                    self.send_error(410)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the binary was stopped first
                 return
             state["asked"] = time.monotonic()
             state["served"] = True
