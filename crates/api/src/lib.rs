@@ -11,6 +11,7 @@ mod params;
 pub mod request_id;
 mod routes;
 pub mod server;
+mod views;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -74,6 +75,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/tickers/{symbol}/sentiment", get(routes::ticker_sentiment))
         .route("/api/v2/articles", get(routes::articles))
         .route("/api/v2/market/status", get(routes::market_status))
+        .route("/api/v2/sentiment", get(views::public_sentiment))
+        .route("/api/v2/trends", get(views::trends))
+        .route("/api/v2/configurations/{config_id}/sentiment", get(views::configuration_sentiment))
+        .route("/api/v2/configurations/{config_id}/sentiment/{ticker}/history", get(views::history))
+        .route("/api/v2/configurations/{config_id}/heatmap", get(views::heatmap))
         .route("/api/v2/auth/anonymous", post(accounts::create_anonymous))
         .route("/api/v2/auth/session", get(accounts::session))
         .route("/api/v2/auth/extend", post(accounts::extend))

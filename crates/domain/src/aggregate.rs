@@ -192,7 +192,12 @@ pub struct Point {
 
 /// Groups hourly buckets into `count` consecutive intervals starting at `first`; every
 /// interval is present, empty ones with no score.
-pub fn series(buckets: &[HourlyBucket], first: DateTime<Utc>, interval: Duration, count: usize) -> Vec<Point> {
+pub fn series(
+    buckets: &[HourlyBucket],
+    first: DateTime<Utc>,
+    interval: Duration,
+    count: usize,
+) -> Vec<Point> {
     let mut points: Vec<(LabelCounts, i64)> = vec![(LabelCounts::default(), 0); count];
     let step = interval.num_seconds().max(1);
     for bucket in buckets {
@@ -213,8 +218,8 @@ pub fn series(buckets: &[HourlyBucket], first: DateTime<Utc>, interval: Duration
         .into_iter()
         .enumerate()
         .map(|(i, (counts, sum))| {
-            let score = (counts.total > 0)
-                .then(|| (sum as f64 / SCORE_SCALE / counts.total as f64).clamp(-1.0, 1.0));
+            let score =
+                (counts.total > 0).then(|| (sum as f64 / SCORE_SCALE / counts.total as f64).clamp(-1.0, 1.0));
             Point { start: first + interval * i as i32, score, label: score.map(label_for), counts }
         })
         .collect()

@@ -30,7 +30,8 @@ fn scaled(article: &Article) -> i64 {
 /// Counts a new article (or an article newly tagged with `ticker`) in its hour: by label,
 /// and under every source that reported it.
 pub(crate) fn count_article(ticker: &Ticker, article: &Article) -> Update {
-    let sources: Vec<SourceKind> = SourceKind::ALL.into_iter().filter(|s| article.is_credited_to(*s)).collect();
+    let sources: Vec<SourceKind> =
+        SourceKind::ALL.into_iter().filter(|s| article.is_credited_to(*s)).collect();
     count_sources(
         bucket_update(ticker, article)
             .add("articles", 1)
