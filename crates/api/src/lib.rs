@@ -4,6 +4,7 @@
 mod accounts;
 pub mod auth;
 mod body;
+pub mod cors;
 mod error;
 pub mod guard;
 pub mod limit;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub accounts: AccountLimits,
     pub rate_limits: RateLimits,
     pub trusted_proxies: TrustedProxies,
+    /// Origins whose browsers may call the API (`SENTIMENT_CORS_ORIGINS`); empty: none.
+    pub cors: cors::AllowedOrigins,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             accounts: AccountLimits::default(),
             rate_limits: RateLimits::default(),
             trusted_proxies: TrustedProxies::None,
+            cors: cors::AllowedOrigins::default(),
         }
     }
 }
@@ -70,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         trusted_proxies: state.trusted_proxies.clone(),
     };
     let max_body = state.limits.max_body_bytes;
+    let cors = state.cors.layer();
     Router::new()
         .route("/health", get(routes::health))
         .route("/api/v2/tickers/{symbol}/sentiment", get(routes::ticker_sentiment))
@@ -103,5 +108,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
         .layer(CatchPanicLayer::custom(routes::panicked))
         .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(cors)
         .layer(axum::middleware::from_fn(request_id::assign))
 }
