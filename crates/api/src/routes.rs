@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use domain::table::{aggregates, articles, configurations, runs};
-use domain::{Article, Ticker};
+use domain::{Article, SentimentLabel, Ticker};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -173,7 +173,7 @@ pub struct SourceRef {
 #[derive(Serialize, ToSchema)]
 pub struct ArticleSentiment {
     #[schema(value_type = String)]
-    pub label: domain::SentimentLabel,
+    pub label: SentimentLabel,
     pub score: f64,
     pub confidence: f64,
     /// The model and version that scored the article.
@@ -183,26 +183,60 @@ pub struct ArticleSentiment {
 /// Articles newest first, for one ticker or all.
 #[utoipa::path(get, path = "/api/v2/articles", tag = "public",
     params(("ticker" = Option<String>, Query, description = "only this ticker's articles"),
+           ("sentiment" = Option<String>, Query, description = "only positive, negative or neutral articles"),
            ("limit" = Option<usize>, Query, description = "1..100, default 20"),
            ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, body = ArticlePage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn articles(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let params = query(params)?;
     let limit = params::limit(&params)?;
-    let cursor = params::cursor(&params)?;
-    let page = match params.get("ticker") {
+    let mut cursor = params::cursor(&params)?;
+    let label = match params.get("sentiment").map(String::as_str) {
+        None => None,
+        Some("positive") => Some(SentimentLabel::Positive),
+        Some("negative") => Some(SentimentLabel::Negative),
+        Some("neutral") => Some(SentimentLabel::Neutral),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                "sentiment must be positive, negative or neutral",
+            ));
+        }
+    };
+    let ticker = match params.get("ticker") {
         Some(raw) => {
             let ticker = params::ticker(raw)?;
             known(&state, &ticker).await?;
-            articles::for_ticker(&*state.store, &ticker, limit, cursor).await?
+            Some(ticker)
         }
-        None => articles::feed(&*state.store, state.clock.now(), limit, cursor).await?,
+        None => None,
+    };
+    // Unfiltered: one page of the store. Filtered by label: store pages are read, each asking
+    // for what is still missing, until the page is full, the list ends or MAX_FILTER_PAGES
+    // pages were read (the cursor then continues where this stopped).
+    let mut found = Vec::with_capacity(limit);
+    let mut reads = 0;
+    let next = loop {
+        let wanted = limit - found.len();
+        let page = match &ticker {
+            Some(ticker) => articles::for_ticker(&*state.store, ticker, wanted, cursor.take()).await?,
+            None => articles::feed(&*state.store, state.clock.now(), wanted, cursor.take()).await?,
+        };
+        reads += 1;
+        found.extend(page.articles.into_iter().filter(|a| label.is_none_or(|l| a.sentiment.label == l)));
+        match page.next {
+            Some(next) if found.len() < limit && reads < MAX_FILTER_PAGES => cursor = Some(next),
+            other => break other,
+        }
     };
     Ok(cached(ArticlePage {
-        articles: page.articles.iter().map(article_view).collect(),
-        next_cursor: page.next.map(|c| c.0),
+        articles: found.iter().map(article_view).collect(),
+        next_cursor: next.map(|c| c.0),
     }))
 }
+
+/// Store pages one filtered article request reads at most.
+const MAX_FILTER_PAGES: usize = 10;
 
 fn round(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
