@@ -4,13 +4,16 @@
 mod accounts;
 pub mod auth;
 mod body;
+pub mod cors;
 mod error;
 pub mod guard;
 pub mod limit;
+pub mod openapi;
 mod params;
 pub mod request_id;
 mod routes;
 pub mod server;
+mod views;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -41,6 +44,8 @@ pub struct AppState {
     pub accounts: AccountLimits,
     pub rate_limits: RateLimits,
     pub trusted_proxies: TrustedProxies,
+    /// Origins whose browsers may call the API (`SENTIMENT_CORS_ORIGINS`); empty: none.
+    pub cors: cors::AllowedOrigins,
 }
 
 impl AppState {
@@ -54,6 +59,7 @@ impl AppState {
             accounts: AccountLimits::default(),
             rate_limits: RateLimits::default(),
             trusted_proxies: TrustedProxies::None,
+            cors: cors::AllowedOrigins::default(),
         }
     }
 }
@@ -69,11 +75,18 @@ pub fn router(state: AppState) -> Router {
         trusted_proxies: state.trusted_proxies.clone(),
     };
     let max_body = state.limits.max_body_bytes;
+    let cors = state.cors.layer();
     Router::new()
         .route("/health", get(routes::health))
         .route("/api/v2/tickers/{symbol}/sentiment", get(routes::ticker_sentiment))
         .route("/api/v2/articles", get(routes::articles))
+        .route("/api/v2/openapi.json", get(openapi::openapi_json))
         .route("/api/v2/market/status", get(routes::market_status))
+        .route("/api/v2/sentiment", get(views::public_sentiment))
+        .route("/api/v2/trends", get(views::trends))
+        .route("/api/v2/configurations/{config_id}/sentiment", get(views::configuration_sentiment))
+        .route("/api/v2/configurations/{config_id}/sentiment/{ticker}/history", get(views::history))
+        .route("/api/v2/configurations/{config_id}/heatmap", get(views::heatmap))
         .route("/api/v2/auth/anonymous", post(accounts::create_anonymous))
         .route("/api/v2/auth/session", get(accounts::session))
         .route("/api/v2/auth/extend", post(accounts::extend))
@@ -97,5 +110,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
         .layer(CatchPanicLayer::custom(routes::panicked))
         .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(cors)
         .layer(axum::middleware::from_fn(request_id::assign))
 }

@@ -340,3 +340,39 @@ async fn market_status_is_public_and_follows_the_clock() {
     assert_eq!((a.body["session"].as_str(), a.body["is_open"].as_bool()), (Some("open"), Some(true)));
     assert_eq!(a.body["next_close"], "2026-11-30T21:00:00Z");
 }
+
+#[tokio::test]
+async fn cors_answers_only_allowed_origins() {
+    let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap()));
+    let store = Arc::new(EmbeddedStore::in_memory(clock.clone()).unwrap());
+    let mut state = AppState::new(store, clock, BTreeSet::new());
+    state.cors = api::cors::AllowedOrigins::parse("https://dash.example.com").unwrap();
+    let app = router(state);
+    let preflight = |origin: &'static str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/api/v2/configurations")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let allowed = app.clone().oneshot(preflight("https://dash.example.com")).await.unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://dash.example.com");
+    let methods = allowed.headers()["access-control-allow-methods"].to_str().unwrap().to_owned();
+    assert!(methods.contains("POST") && methods.contains("PATCH") && methods.contains("DELETE"), "{methods}");
+    let denied = app.clone().oneshot(preflight("https://evil.example.net")).await.unwrap();
+    assert!(denied.headers().get("access-control-allow-origin").is_none());
+
+    let get = Request::get("/api/v2/market/status")
+        .header("origin", "https://dash.example.com")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(get).await.unwrap();
+    assert_eq!(response.headers()["access-control-allow-origin"], "https://dash.example.com");
+    let exposed = response.headers()["access-control-expose-headers"].to_str().unwrap().to_owned();
+    assert!(exposed.contains("retry-after") && exposed.contains("x-ratelimit-remaining"), "{exposed}");
+    assert_eq!(response.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}

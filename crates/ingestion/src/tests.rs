@@ -107,10 +107,16 @@ async fn aggregates_count_each_story_once() {
     let buckets = aggregates::load(&*w.store, &aapl, now - Duration::days(60), now).await.unwrap();
     let counted: i64 = buckets.iter().map(|b| b.articles()).sum();
     let mut stored = 0;
+    let mut by_source = [0_i64; 2];
     let mut cursor = None;
     loop {
         let page = article_table::for_ticker(&*w.store, &aapl, 100, cursor).await.unwrap();
         stored += page.articles.len() as i64;
+        for article in &page.articles {
+            for (i, source) in SourceKind::ALL.into_iter().enumerate() {
+                by_source[i] += i64::from(article.is_credited_to(source));
+            }
+        }
         match page.next {
             Some(next) => cursor = Some(next),
             None => break,
@@ -118,6 +124,28 @@ async fn aggregates_count_each_story_once() {
     }
     assert!(stored > 20);
     assert_eq!(counted, stored, "hourly aggregates agree with the stored articles");
+    let tiingo: i64 = buckets.iter().map(|b| b.tiingo.articles).sum();
+    let finnhub: i64 = buckets.iter().map(|b| b.finnhub.articles).sum();
+    assert_eq!([tiingo, finnhub], by_source, "per-source counts agree with the articles' credits");
+    assert!(tiingo + finnhub > stored, "some stories were reported by both sources");
+}
+
+#[tokio::test]
+async fn a_second_source_reporting_a_known_story_is_counted_for_that_source_only() {
+    let w = world();
+    let story = |kind| scripted(kind, fetched(vec![raw(kind, "7", "Nvidia unveils a new chip", &["nvda"])]));
+    w.pipeline(vec![story(SourceKind::Tiingo)]).run_once().await.unwrap();
+    w.pipeline(vec![story(SourceKind::Finnhub)]).run_once().await.unwrap();
+    w.pipeline(vec![story(SourceKind::Finnhub)]).run_once().await.unwrap();
+    let nvda = Ticker::parse("NVDA").unwrap();
+    let now = w.clock.now();
+    let buckets = aggregates::load(&*w.store, &nvda, now - Duration::days(3), now).await.unwrap();
+    let total: i64 = buckets.iter().map(|b| b.articles()).sum();
+    let tiingo: i64 = buckets.iter().map(|b| b.tiingo.articles).sum();
+    let finnhub: i64 = buckets.iter().map(|b| b.finnhub.articles).sum();
+    assert_eq!((total, tiingo, finnhub), (1, 1, 1));
+    let score_sum: i64 = buckets.iter().map(|b| b.score_sum).sum();
+    assert_eq!(buckets.iter().map(|b| b.finnhub.score_sum).sum::<i64>(), score_sum);
 }
 
 #[tokio::test]

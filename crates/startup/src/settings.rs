@@ -120,6 +120,12 @@ pub const TRUSTED_PROXIES: Variable = Variable {
     default: "none",
     help: "peers whose X-Forwarded-For first hop is the client address: * or IPs and CIDR networks, comma-separated",
 };
+pub const CORS_ORIGINS: Variable = Variable {
+    name: "SENTIMENT_CORS_ORIGINS",
+    flag: None,
+    default: "none",
+    help: "browser origins allowed to call the API: * or origins like https://app.example.com, comma-separated",
+};
 pub const TIINGO_KEY: Variable = Variable {
     name: "TIINGO_API_KEY",
     flag: None,
@@ -174,6 +180,7 @@ pub const VARIABLES: &[Variable] = &[
     MAX_TICKERS,
     RATE_LIMITS,
     TRUSTED_PROXIES,
+    CORS_ORIGINS,
     TIINGO_KEY,
     FINNHUB_KEY,
     TIINGO_SECRET_ARN,
@@ -249,6 +256,7 @@ pub struct Settings {
     pub accounts: api::AccountLimits,
     pub rate_limits: api::RateLimits,
     pub trusted_proxies: api::TrustedProxies,
+    pub cors: api::cors::AllowedOrigins,
     pub tiingo: Vendor,
     pub finnhub: Vendor,
 }
@@ -391,6 +399,7 @@ impl Settings {
         };
         let rate_limits = r.parse(RATE_LIMITS, api::RateLimits::parse)?.unwrap_or_default();
         let trusted_proxies = r.parse(TRUSTED_PROXIES, api::TrustedProxies::parse)?.unwrap_or_default();
+        let cors = r.parse(CORS_ORIGINS, api::cors::AllowedOrigins::parse)?.unwrap_or_default();
         Ok(Self {
             host,
             store,
@@ -404,6 +413,7 @@ impl Settings {
             accounts,
             rate_limits,
             trusted_proxies,
+            cors,
             tiingo,
             finnhub,
         })
