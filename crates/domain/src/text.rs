@@ -3,14 +3,24 @@
 
 /// How many characters of someone's input an error message quotes.
 pub const PREVIEW_CHARS: usize = 32;
+/// How many bytes those characters may take once quoted with `{:?}`, which writes a control or
+/// unassigned character as up to ten (`\u{10fffd}`).
+pub const PREVIEW_QUOTED_BYTES: usize = 96;
 
-/// At most `PREVIEW_CHARS` characters of `input`, with `…` when cut, so an error about a 60 KB
-/// path is not itself 60 KB.
+/// At most `PREVIEW_CHARS` characters of `input`, and fewer if quoting them with `{:?}` would
+/// take more than `PREVIEW_QUOTED_BYTES`, with `…` when cut, so an error about a 60 KB path is
+/// not itself 60 KB, nor a few hundred bytes of escapes.
 pub fn preview(input: &str) -> String {
-    let mut chars = input.chars();
-    let mut out: String = chars.by_ref().take(PREVIEW_CHARS).collect();
-    if chars.next().is_some() {
-        out.push('…');
+    let mut out = String::new();
+    let mut quoted = 0;
+    for (taken, c) in input.chars().enumerate() {
+        // `char::escape_debug` escapes at least what `str`'s `Debug` does.
+        quoted += c.escape_debug().map(char::len_utf8).sum::<usize>();
+        if taken == PREVIEW_CHARS || quoted > PREVIEW_QUOTED_BYTES {
+            out.push('…');
+            break;
+        }
+        out.push(c);
     }
     out
 }
@@ -65,6 +75,14 @@ mod tests {
         let p = preview(&long);
         assert_eq!(p.chars().count(), PREVIEW_CHARS + 1);
         assert!(p.ends_with('…'));
+        assert_eq!(preview(&"x".repeat(PREVIEW_CHARS)), "x".repeat(PREVIEW_CHARS), "not cut");
+        // Characters that quoting escapes count by their escaped length.
+        for hostile in ["\u{0}", "\u{85}", "\u{e0001}", "\u{10fffd}", "\u{202e}"] {
+            let p = preview(&hostile.repeat(PREVIEW_CHARS + 1));
+            let quoted = format!("{p:?}");
+            assert!(quoted.len() <= PREVIEW_QUOTED_BYTES + 2 + '…'.len_utf8(), "{quoted}");
+            assert!(p.ends_with('…'), "{quoted}");
+        }
     }
 
     #[test]
