@@ -145,6 +145,21 @@ fn a_user_journey_through_the_local_server() {
     assert_eq!(brk.body["score"], Value::Null);
     assert_eq!(brk.body["counts"]["total"], 0);
 
+    // The watchlist's own sentiment: every ticker, AAPL with data, BRK.B without.
+    let mine = api.send("GET", &format!("/api/v2/configurations/{id}/sentiment"), Some(&token), None);
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    let tickers = mine.body["tickers"].as_array().expect("tickers");
+    assert_eq!(tickers.len(), 3, "{}", mine.body);
+    let status_of = |symbol: &str| {
+        tickers.iter().find(|t| t["ticker"] == symbol).map(|t| t["status"].as_str().unwrap_or("").to_owned())
+    };
+    assert_eq!(status_of("BRK.B").as_deref(), Some("no_data"));
+    assert!(
+        mine.body["score"].is_null()
+            || mine.body["score"].as_f64().is_some_and(|s| (-1.0..=1.0).contains(&s))
+    );
+    assert_eq!(mine.headers["cache-control"], "no-store");
+
     let patched = api.send(
         "PATCH",
         &format!("/api/v2/configurations/{id}"),
