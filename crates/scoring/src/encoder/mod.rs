@@ -179,7 +179,7 @@ impl Encoder {
                 config.hidden_act, config.pooling
             )));
         }
-        if config.num_attention_heads == 0 || config.hidden_size % config.num_attention_heads != 0 {
+        if config.num_attention_heads == 0 || !config.hidden_size.is_multiple_of(config.num_attention_heads) {
             return Err(config_error("hidden_size must be a multiple of num_attention_heads".into()));
         }
         if config.max_seq_length < 2 || config.max_seq_length > config.max_position_embeddings {

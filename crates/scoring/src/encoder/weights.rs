@@ -15,7 +15,7 @@ fn bad(name: &str, why: impl Into<String>) -> EncoderError {
 }
 
 fn f32s(name: &str, bytes: &[u8]) -> Result<Vec<f32>, EncoderError> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(bad(name, "F32 data is not a whole number of values"));
     }
     Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
