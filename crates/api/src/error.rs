@@ -20,6 +20,19 @@ pub enum ApiError {
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// No credentials, or not a live session.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// The request conflicts with the current state (a limit, a concurrent change).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    /// Well-formed JSON with a value that is not allowed; the message names the field.
+    #[error("{message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("too many requests; retry in {}s", retry_after.as_secs())]
+    RateLimited { retry_after: Duration },
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("request body is larger than the {limit} bytes allowed")]
@@ -52,6 +65,9 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: &'static str,
     pub message: String,
+    /// The request field at fault, for 422 answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
     pub request_id: String,
 }
 
@@ -60,10 +76,31 @@ impl ApiError {
         Self::BadRequest { code, message: message.into() }
     }
 
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { field, message: message.into() }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { code, message: message.into() }
+    }
+
+    /// The request field a validation error is about.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            Self::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_value"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::UriTooLong { .. } => (StatusCode::URI_TOO_LONG, "uri_too_long"),
@@ -79,7 +116,7 @@ impl ApiError {
 
     fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::Overloaded { retry_after } => Some(*retry_after),
+            Self::Overloaded { retry_after } | Self::RateLimited { retry_after } => Some(*retry_after),
             Self::Unavailable(_) => Some(Duration::from_secs(5)),
             _ => None,
         }
@@ -99,7 +136,8 @@ impl From<StoreError> for ApiError {
 /// The error body for `status`, with this request's id, as bytes (for the places below the
 /// router that write responses themselves).
 pub fn error_json(code: &'static str, message: String) -> Vec<u8> {
-    let body = ErrorBody { error: ErrorDetail { code, message, request_id: request_id::current() } };
+    let body =
+        ErrorBody { error: ErrorDetail { code, message, field: None, request_id: request_id::current() } };
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
@@ -111,11 +149,19 @@ impl IntoResponse for ApiError {
         }
         let retry_after = self.retry_after();
         let body = ErrorBody {
-            error: ErrorDetail { code, message: self.to_string(), request_id: request_id::current() },
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+                field: self.field(),
+                request_id: request_id::current(),
+            },
         };
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let Some(after) = retry_after
             && let Ok(value) = HeaderValue::from_str(&after.as_secs().max(1).to_string())
         {

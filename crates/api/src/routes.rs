@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
-use domain::aggregate;
 use domain::table::{aggregates, articles, configurations, runs};
 use domain::{Article, Ticker};
 use serde_json::{Value, json};
@@ -100,14 +99,17 @@ pub async fn ticker_sentiment(
     known(&state, &ticker).await?;
     let now = state.clock.now();
     let buckets = aggregates::load_window(&*state.store, &ticker, now - Duration::hours(hours), now).await?;
-    let summary = aggregate::summarize(&buckets, now, state.half_life);
+    let view = crate::views::ticker_view(&state, ticker.clone(), &buckets, now);
     Ok(cached(json!({
         "ticker": ticker,
         "window": window_label(hours),
-        "score": summary.score.map(|s| (s * 1e4).round() / 1e4),
-        "label": summary.label,
-        "counts": summary.counts,
-        "last_updated": summary.last_updated,
+        "status": view.status,
+        "score": view.score,
+        "label": view.label,
+        "confidence": view.confidence,
+        "counts": view.counts,
+        "sources": view.sources,
+        "last_updated": view.last_updated,
         "as_of": now,
     })))
 }
@@ -148,6 +150,14 @@ fn article_json(a: &Article) -> Value {
             "model": a.model_version,
         },
     })
+}
+
+/// NYSE session now: public, and cached for a minute like other market data.
+pub async fn market_status(State(state): State<AppState>) -> Response {
+    let status = domain::market::status_at(state.clock.now());
+    let mut response = Json(status).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    response
 }
 
 pub async fn not_found() -> ApiError {

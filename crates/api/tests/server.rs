@@ -165,8 +165,9 @@ async fn router_limits_answer_in_json_and_never_echo() {
         assert!(body["error"]["message"].as_str().unwrap().len() < 200, "{body}");
 
         // A large body sent to a GET-only route is a wrong method, not a large body.
-        let big = "x".repeat(3 << 20);
-        let post = format!("POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{big}", big.len());
+        // Only the head is sent: the server answers without reading the 3 MB body, and a
+        // client still writing it would race the server's close (a broken pipe).
+        let post = format!("POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", 3 << 20);
         let (status, body, _) = exchange(addr, post.as_bytes());
         assert_eq!(status, 405);
         assert_eq!(body["error"]["code"], "method_not_allowed");

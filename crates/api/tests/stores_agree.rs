@@ -60,6 +60,7 @@ async fn dynamodb_and_embedded_answer_alike() {
     else {
         return;
     };
+    let counted = dynamo.clone();
     let dynamo: Arc<dyn Store> = Arc::new(dynamo);
     let embedded: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()).unwrap());
     let watchlist = ingest(embedded.clone(), clock.clone()).await;
@@ -101,4 +102,30 @@ async fn dynamodb_and_embedded_answer_alike() {
         assert_eq!(seen, ids);
     }
     assert!(compared > 40);
+
+    // Round trips per request (docs/performance.md), besides rate limiting: a ticker's sentiment is one query of its
+    // whole hourly buckets and one of the articles at the window's edges, made concurrently;
+    // an article page is one query of the index; nothing is read item by item.
+    for (path, expected) in [
+        ("/api/v2/tickers/AAPL/sentiment?window=7d", 2),
+        ("/api/v2/tickers/AAPL/sentiment?window=24h", 2),
+        ("/api/v2/articles?ticker=AAPL&limit=20", 1),
+        ("/api/v2/articles?limit=20", 1),
+    ] {
+        let before = counted.calls().total();
+        let queries = counted.calls().query.load(std::sync::atomic::Ordering::Relaxed);
+        let updates = counted.calls().update_item.load(std::sync::atomic::Ordering::Relaxed);
+        let (status, _) = answer(&apps[1], path).await;
+        assert_eq!(status, 200, "{path}");
+        let made = counted.calls().total() - before;
+        let made_queries = counted.calls().query.load(std::sync::atomic::Ordering::Relaxed) - queries;
+        // One more: the rate limiter's conditional UpdateItem (this client's closed window
+        // is already known to the container).
+        assert_eq!((made, made_queries), (expected + 1, expected), "{path}: DynamoDB calls (total, queries)");
+        assert_eq!(
+            counted.calls().update_item.load(std::sync::atomic::Ordering::Relaxed) - updates,
+            1,
+            "{path}"
+        );
+    }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::SentimentLabel;
+use crate::{SentimentLabel, SourceKind};
 
 /// Scores are summed as integers (score x 1e6) so every store adds them exactly.
 pub const SCORE_SCALE: f64 = 1_000_000.0;
@@ -20,6 +20,25 @@ pub struct HourlyBucket {
     /// Sum of article scores x SCORE_SCALE.
     pub score_sum: i64,
     pub updated_at: Option<DateTime<Utc>>,
+    /// Articles each source reported, and the sum of their scores (an article reported by
+    /// both sources counts in both).
+    pub tiingo: SourceCount,
+    pub finnhub: SourceCount,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourceCount {
+    pub articles: i64,
+    pub score_sum: i64,
+}
+
+impl HourlyBucket {
+    pub fn source(&self, source: SourceKind) -> SourceCount {
+        match source {
+            SourceKind::Tiingo => self.tiingo,
+            SourceKind::Finnhub => self.finnhub,
+        }
+    }
 }
 
 impl HourlyBucket {
@@ -32,7 +51,16 @@ impl HourlyBucket {
             neutral: 0,
             score_sum: (article.sentiment.score * SCORE_SCALE).round() as i64,
             updated_at: Some(article.ingested_at),
+            tiingo: SourceCount::default(),
+            finnhub: SourceCount::default(),
         };
+        let one = SourceCount { articles: 1, score_sum: bucket.score_sum };
+        if article.is_credited_to(SourceKind::Tiingo) {
+            bucket.tiingo = one;
+        }
+        if article.is_credited_to(SourceKind::Finnhub) {
+            bucket.finnhub = one;
+        }
         match article.sentiment.label {
             SentimentLabel::Positive => bucket.positive = 1,
             SentimentLabel::Negative => bucket.negative = 1,
@@ -100,6 +128,116 @@ pub fn label_for(score: f64) -> SentimentLabel {
     }
 }
 
+/// How far to trust a score, in [0, 1]: `volume x agreement`, where volume is `n / (n + 5)`
+/// for `n` articles (one article 0.17, five 0.5, twenty 0.8) and agreement is the share of the
+/// articles whose own label is the label of the score. `None` without articles.
+pub fn confidence(counts: &LabelCounts, label: Option<SentimentLabel>) -> Option<f64> {
+    let label = label?;
+    if counts.total <= 0 {
+        return None;
+    }
+    let n = counts.total as f64;
+    let agreeing = match label {
+        SentimentLabel::Positive => counts.positive,
+        SentimentLabel::Negative => counts.negative,
+        SentimentLabel::Neutral => counts.neutral,
+    } as f64;
+    Some((n / (n + VOLUME_HALF)) * (agreeing / n))
+}
+
+/// The article count at which volume contributes half to confidence.
+pub const VOLUME_HALF: f64 = 5.0;
+
+/// One source's view of a window: the recency-weighted mean of the scores of the articles it
+/// reported (the same weighting as [`summarize`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceSummary {
+    pub score: Option<f64>,
+    pub label: Option<SentimentLabel>,
+    pub articles: i64,
+}
+
+pub fn summarize_source(
+    buckets: &[HourlyBucket],
+    source: SourceKind,
+    now: DateTime<Utc>,
+    half_life: Duration,
+) -> SourceSummary {
+    let half_life_hours = (half_life.num_seconds() as f64 / 3600.0).max(1.0 / 60.0);
+    let (mut weighted_sum, mut weighted_count, mut articles) = (0.0_f64, 0.0_f64, 0);
+    for bucket in buckets {
+        let count = bucket.source(source);
+        if count.articles <= 0 {
+            continue;
+        }
+        articles += count.articles;
+        let age_hours = ((now - bucket.hour).num_seconds() as f64 / 3600.0).max(0.0);
+        let weight = 0.5_f64.powf(age_hours / half_life_hours);
+        weighted_sum += weight * count.score_sum as f64 / SCORE_SCALE;
+        weighted_count += weight * count.articles as f64;
+    }
+    let score = (weighted_count > 0.0).then(|| (weighted_sum / weighted_count).clamp(-1.0, 1.0));
+    SourceSummary { score, label: score.map(label_for), articles }
+}
+
+/// A point of a history: the plain (unweighted) mean score of the articles in `[start,
+/// start + interval)`, `None` when there were none.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Point {
+    pub start: DateTime<Utc>,
+    pub score: Option<f64>,
+    pub label: Option<SentimentLabel>,
+    pub counts: LabelCounts,
+}
+
+/// Groups hourly buckets into `count` consecutive intervals starting at `first`; every
+/// interval is present, empty ones with no score.
+pub fn series(
+    buckets: &[HourlyBucket],
+    first: DateTime<Utc>,
+    interval: Duration,
+    count: usize,
+) -> Vec<Point> {
+    let mut points: Vec<(LabelCounts, i64)> = vec![(LabelCounts::default(), 0); count];
+    let step = interval.num_seconds().max(1);
+    for bucket in buckets {
+        let offset = (bucket.hour - first).num_seconds();
+        if offset < 0 {
+            continue;
+        }
+        let Some((counts, sum)) = usize::try_from(offset / step).ok().and_then(|i| points.get_mut(i)) else {
+            continue;
+        };
+        counts.positive += bucket.positive;
+        counts.negative += bucket.negative;
+        counts.neutral += bucket.neutral;
+        counts.total += bucket.articles();
+        *sum += bucket.score_sum;
+    }
+    points
+        .into_iter()
+        .enumerate()
+        .map(|(i, (counts, sum))| {
+            let score =
+                (counts.total > 0).then(|| (sum as f64 / SCORE_SCALE / counts.total as f64).clamp(-1.0, 1.0));
+            Point { start: first + interval * i as i32, score, label: score.map(label_for), counts }
+        })
+        .collect()
+}
+
+/// A watchlist's score: the weight-averaged score of its tickers that have one.
+/// `None` when none has.
+pub fn weighted_score(scores: &[(f64, Option<f64>)]) -> Option<f64> {
+    let (mut sum, mut weights) = (0.0, 0.0);
+    for &(weight, score) in scores {
+        if let Some(score) = score {
+            sum += weight * score;
+            weights += weight;
+        }
+    }
+    (weights > 0.0).then(|| sum / weights)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -116,6 +254,8 @@ mod tests {
             neutral,
             score_sum: (mean * n as f64 * SCORE_SCALE) as i64,
             updated_at: Some(now - Duration::hours(hours_ago)),
+            tiingo: SourceCount::default(),
+            finnhub: SourceCount::default(),
         }
     }
 
@@ -147,5 +287,67 @@ mod tests {
         let s = summarize(&[bucket(0, 1, 1, 0, 0.1)], now, Duration::hours(24));
         assert!((s.score.unwrap() - 0.1).abs() < 1e-9);
         assert_eq!(s.label, Some(SentimentLabel::Neutral));
+    }
+
+    #[test]
+    fn confidence_is_volume_times_agreement() {
+        let counts = |positive, negative, neutral| LabelCounts {
+            positive,
+            negative,
+            neutral,
+            total: positive + negative + neutral,
+        };
+        // 4 of 5 positive: volume 5 / 10 = 0.5, agreement 4 / 5 = 0.8.
+        let c = confidence(&counts(4, 1, 0), Some(SentimentLabel::Positive)).unwrap();
+        assert!((c - 0.4).abs() < 1e-12, "{c}");
+        // One article agreeing with itself: 1 / 6.
+        let c = confidence(&counts(0, 1, 0), Some(SentimentLabel::Negative)).unwrap();
+        assert!((c - 1.0 / 6.0).abs() < 1e-12, "{c}");
+        // 20 articles, 10 neutral, label neutral: 20 / 25 x 10 / 20 = 0.4.
+        let c = confidence(&counts(5, 5, 10), Some(SentimentLabel::Neutral)).unwrap();
+        assert!((c - 0.4).abs() < 1e-12, "{c}");
+        assert_eq!(confidence(&counts(0, 0, 0), None), None);
+    }
+
+    #[test]
+    fn each_source_is_weighted_like_the_whole() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let mut fresh = bucket(0, 1, 0, 0, 0.6);
+        fresh.tiingo = SourceCount { articles: 1, score_sum: 600_000 };
+        let mut day_old = bucket(24, 0, 1, 0, -0.4);
+        day_old.tiingo = SourceCount { articles: 1, score_sum: -400_000 };
+        day_old.finnhub = SourceCount { articles: 1, score_sum: -400_000 };
+        let buckets = [day_old, fresh];
+        // Tiingo: weights 1 and 0.5 -> (0.6 - 0.2) / 1.5 = 0.2667.
+        let t = summarize_source(&buckets, SourceKind::Tiingo, now, Duration::hours(24));
+        assert!((t.score.unwrap() - 0.4 / 1.5).abs() < 1e-9, "{t:?}");
+        assert_eq!((t.articles, t.label), (2, Some(SentimentLabel::Positive)));
+        let f = summarize_source(&buckets, SourceKind::Finnhub, now, Duration::hours(24));
+        assert_eq!((f.score, f.articles, f.label), (Some(-0.4), 1, Some(SentimentLabel::Negative)));
+    }
+
+    #[test]
+    fn series_keeps_empty_intervals_and_means_per_interval() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        // Hours 14 and 13 ago fall in the 6-hour interval [18 h ago, 12 h ago); nothing in
+        // [12 h, 6 h ago); 1 h ago in the last.
+        let buckets = [bucket(14, 1, 0, 0, 0.5), bucket(13, 0, 0, 2, 0.2), bucket(1, 0, 1, 0, -0.9)];
+        let points = series(&buckets, now - Duration::hours(18), Duration::hours(6), 3);
+        assert_eq!(points.len(), 3);
+        // (0.5 + 2 x 0.2) / 3 = 0.3.
+        assert!((points[0].score.unwrap() - 0.3).abs() < 1e-9, "{:?}", points[0]);
+        assert_eq!(points[0].counts.total, 3);
+        assert_eq!((points[1].score, points[1].counts.total), (None, 0));
+        assert_eq!(points[1].start, now - Duration::hours(12));
+        assert_eq!(points[2].score, Some(-0.9));
+    }
+
+    #[test]
+    fn a_watchlist_score_weighs_tickers_with_data() {
+        assert_eq!(weighted_score(&[]), None);
+        assert_eq!(weighted_score(&[(1.0, None)]), None);
+        // (2 x 0.5 + 1 x -0.4) / 3 = 0.2; the ticker without data does not dilute it.
+        let s = weighted_score(&[(2.0, Some(0.5)), (1.0, Some(-0.4)), (5.0, None)]).unwrap();
+        assert!((s - 0.2).abs() < 1e-12, "{s}");
     }
 }

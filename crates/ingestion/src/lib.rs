@@ -15,7 +15,7 @@ use domain::run::{RunSummary, SourceStatus, SourceSummary};
 use domain::source::{FetchRequest, NewsSource, SourceError};
 use domain::store::{Store, StoreError};
 use domain::table::articles::{self, RecordOutcome};
-use domain::table::{configurations, runs};
+use domain::table::{configurations, runs, users};
 use domain::{Article, ArticleId, Clock, RawArticle, SourceKind, Ticker};
 use futures::StreamExt;
 
@@ -75,6 +75,19 @@ impl Pipeline {
 
     pub async fn run_once(&self) -> Result<RunSummary, PipelineError> {
         let started_at = self.clock.now();
+        // Abandoned users' configurations go first, so their tickers stop being fetched.
+        // A failed sweep is retried by the next run; it does not stop this one.
+        match users::sweep_expired(&*self.store, started_at).await {
+            Ok(swept) if swept.users > 0 => {
+                tracing::info!(
+                    users = swept.users,
+                    configurations = swept.configurations,
+                    "expired users removed"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %error, "expiry sweep failed; the next run retries it"),
+        }
         let tickers = self.watchlist().await?;
         let request = FetchRequest {
             tickers: tickers.iter().cloned().collect(),

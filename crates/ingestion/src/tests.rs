@@ -1,10 +1,9 @@
-use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use domain::FakeClock;
-use domain::configuration::{ConfigName, Configuration, ConfigurationId, SessionKey};
+use domain::configuration::{ConfigName, Configuration, ConfigurationId, WeightedTicker};
 use domain::run::SourceStatus;
 use domain::source::Fetched;
 use domain::table::{aggregates, articles as article_table};
@@ -108,10 +107,16 @@ async fn aggregates_count_each_story_once() {
     let buckets = aggregates::load(&*w.store, &aapl, now - Duration::days(60), now).await.unwrap();
     let counted: i64 = buckets.iter().map(|b| b.articles()).sum();
     let mut stored = 0;
+    let mut by_source = [0_i64; 2];
     let mut cursor = None;
     loop {
         let page = article_table::for_ticker(&*w.store, &aapl, 100, cursor).await.unwrap();
         stored += page.articles.len() as i64;
+        for article in &page.articles {
+            for (i, source) in SourceKind::ALL.into_iter().enumerate() {
+                by_source[i] += i64::from(article.is_credited_to(source));
+            }
+        }
         match page.next {
             Some(next) => cursor = Some(next),
             None => break,
@@ -119,6 +124,28 @@ async fn aggregates_count_each_story_once() {
     }
     assert!(stored > 20);
     assert_eq!(counted, stored, "hourly aggregates agree with the stored articles");
+    let tiingo: i64 = buckets.iter().map(|b| b.tiingo.articles).sum();
+    let finnhub: i64 = buckets.iter().map(|b| b.finnhub.articles).sum();
+    assert_eq!([tiingo, finnhub], by_source, "per-source counts agree with the articles' credits");
+    assert!(tiingo + finnhub > stored, "some stories were reported by both sources");
+}
+
+#[tokio::test]
+async fn a_second_source_reporting_a_known_story_is_counted_for_that_source_only() {
+    let w = world();
+    let story = |kind| scripted(kind, fetched(vec![raw(kind, "7", "Nvidia unveils a new chip", &["nvda"])]));
+    w.pipeline(vec![story(SourceKind::Tiingo)]).run_once().await.unwrap();
+    w.pipeline(vec![story(SourceKind::Finnhub)]).run_once().await.unwrap();
+    w.pipeline(vec![story(SourceKind::Finnhub)]).run_once().await.unwrap();
+    let nvda = Ticker::parse("NVDA").unwrap();
+    let now = w.clock.now();
+    let buckets = aggregates::load(&*w.store, &nvda, now - Duration::days(3), now).await.unwrap();
+    let total: i64 = buckets.iter().map(|b| b.articles()).sum();
+    let tiingo: i64 = buckets.iter().map(|b| b.tiingo.articles).sum();
+    let finnhub: i64 = buckets.iter().map(|b| b.finnhub.articles).sum();
+    assert_eq!((total, tiingo, finnhub), (1, 1, 1));
+    let score_sum: i64 = buckets.iter().map(|b| b.score_sum).sum();
+    assert_eq!(buckets.iter().map(|b| b.finnhub.score_sum).sum::<i64>(), score_sum);
 }
 
 #[tokio::test]
@@ -179,31 +206,90 @@ async fn one_failing_source_does_not_stop_the_other() {
     assert!(w.pipeline(both_down).run_once().await.unwrap().failed());
 }
 
+fn watchlist_of(tickers: &[&str]) -> Configuration {
+    let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+    Configuration {
+        id: ConfigurationId::generate().unwrap(),
+        name: ConfigName::parse("Mine").unwrap(),
+        tickers: tickers
+            .iter()
+            .map(|t| WeightedTicker { symbol: Ticker::parse(t).unwrap(), weight: 1.0 })
+            .collect(),
+        timeframe_days: 7,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+async fn asked_for(w: &World) -> Vec<String> {
+    let source = scripted(SourceKind::Tiingo, fetched(vec![]));
+    w.pipeline(vec![source.clone()]).run_once().await.unwrap();
+    source.requests.lock().unwrap()[0].tickers.iter().map(|t| t.to_string()).collect()
+}
+
 #[tokio::test]
 async fn configured_tickers_are_fetched_too() {
     let w = world();
-    let session = SessionKey::from_hash_hex("ab".repeat(16));
-    let tickers: BTreeSet<Ticker> = ["IBM", "AAPL"].iter().map(|t| Ticker::parse(t).unwrap()).collect();
-    let config = Configuration::new(
-        ConfigurationId::parse("c1").unwrap(),
-        ConfigName::parse("Mine").unwrap(),
-        tickers,
-    )
-    .unwrap();
-    configurations::create(&*w.store, &session, &config).await.unwrap();
-    let source = scripted(SourceKind::Tiingo, fetched(vec![]));
-    w.pipeline(vec![source.clone()]).run_once().await.unwrap();
-    let asked: Vec<String> =
-        source.requests.lock().unwrap()[0].tickers.iter().map(|t| t.to_string()).collect();
-    assert!(asked.contains(&"IBM".to_owned()), "{asked:?}");
+    let user = users::create_session(&*w.store, w.clock.now(), Duration::days(30), None).await.unwrap();
+    let config = watchlist_of(&["IBM", "AAPL"]);
+    configurations::create(&*w.store, &user.session.user_id, &config, 5).await.unwrap();
+    assert!(asked_for(&w).await.contains(&"IBM".to_owned()));
 
     // Once no configuration watches it, it is no longer fetched.
-    configurations::delete(&*w.store, &session, &config.id).await.unwrap();
-    let source = scripted(SourceKind::Tiingo, fetched(vec![]));
-    w.pipeline(vec![source.clone()]).run_once().await.unwrap();
-    let asked: Vec<String> =
-        source.requests.lock().unwrap()[0].tickers.iter().map(|t| t.to_string()).collect();
+    configurations::delete(&*w.store, &user.session.user_id, &config.id).await.unwrap();
+    assert!(!asked_for(&w).await.contains(&"IBM".to_owned()));
+}
+
+#[tokio::test]
+async fn an_abandoned_users_tickers_stop_being_fetched_when_the_session_expires() {
+    let w = world();
+    let ttl = Duration::hours(2);
+    let leaving = users::create_session(&*w.store, w.clock.now(), ttl, None).await.unwrap();
+    let staying = users::create_session(&*w.store, w.clock.now(), Duration::days(30), None).await.unwrap();
+    configurations::create(&*w.store, &leaving.session.user_id, &watchlist_of(&["IBM", "ORCL"]), 5)
+        .await
+        .unwrap();
+    configurations::create(&*w.store, &leaving.session.user_id, &watchlist_of(&["IBM"]), 5).await.unwrap();
+    configurations::create(&*w.store, &staying.session.user_id, &watchlist_of(&["ORCL"]), 5).await.unwrap();
+    let asked = asked_for(&w).await;
+    assert!(asked.contains(&"IBM".to_owned()) && asked.contains(&"ORCL".to_owned()), "{asked:?}");
+
+    // The session expires (TTL runs no code); the next run's sweep removes the user's data.
+    w.clock.advance(ttl + Duration::minutes(1));
+    assert!(users::authenticate(&*w.store, &leaving.token).await.unwrap().is_none());
+    let asked = asked_for(&w).await;
     assert!(!asked.contains(&"IBM".to_owned()), "{asked:?}");
+    assert!(asked.contains(&"ORCL".to_owned()), "still watched by the other user: {asked:?}");
+    assert!(users::user(&*w.store, &leaving.session.user_id).await.unwrap().is_none());
+    assert!(configurations::list(&*w.store, &leaving.session.user_id).await.unwrap().is_empty());
+    assert_eq!(configurations::list(&*w.store, &staying.session.user_id).await.unwrap().len(), 1);
+
+    // Sweeping again changes nothing.
+    let again = users::sweep_expired(&*w.store, w.clock.now()).await.unwrap();
+    assert_eq!(again, users::SweepReport::default());
+}
+
+#[tokio::test]
+async fn extending_a_session_keeps_its_tickers_past_the_first_expiry() {
+    let w = world();
+    let ttl = Duration::hours(2);
+    let user = users::create_session(&*w.store, w.clock.now(), ttl, None).await.unwrap();
+    configurations::create(&*w.store, &user.session.user_id, &watchlist_of(&["IBM"]), 5).await.unwrap();
+    w.clock.advance(Duration::hours(1));
+    let extended = users::extend(&*w.store, &user.token, &user.session, w.clock.now(), Duration::days(3))
+        .await
+        .unwrap()
+        .expect("live session");
+    w.clock.advance(Duration::days(2));
+    assert!(asked_for(&w).await.contains(&"IBM".to_owned()));
+    assert_eq!(users::authenticate(&*w.store, &user.token).await.unwrap(), Some(extended));
+
+    // Signing out makes the data due at once.
+    let session = users::authenticate(&*w.store, &user.token).await.unwrap().unwrap();
+    assert!(users::sign_out(&*w.store, &user.token, &session, w.clock.now()).await.unwrap());
+    assert!(users::authenticate(&*w.store, &user.token).await.unwrap().is_none());
+    w.clock.advance(Duration::seconds(1));
+    assert!(!asked_for(&w).await.contains(&"IBM".to_owned()));
 }
 
 #[tokio::test]

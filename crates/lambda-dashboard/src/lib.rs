@@ -2,7 +2,14 @@
 //! variables as the CLI; the store defaults to DynamoDB here), clients built once per
 //! container, then the same router the local server uses.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use lambda_http::RequestExt;
+use lambda_http::request::RequestContext;
 
 use domain::{Clock, SystemClock};
 use startup::Settings;
@@ -12,5 +19,25 @@ pub use startup::parts::StartupError;
 pub async fn app(settings: &Settings) -> Result<axum::Router, StartupError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = startup::parts::store(settings, clock.clone()).await?;
-    Ok(api::router(api::AppState::new(store, clock, settings.watchlist.clone())))
+    let mut state = api::AppState::new(store, clock, settings.watchlist.clone());
+    state.accounts = settings.accounts.clone();
+    state.rate_limits = settings.rate_limits;
+    state.trusted_proxies = settings.trusted_proxies.clone();
+    state.cors = settings.cors.clone();
+    Ok(api::router(state).layer(axum::middleware::from_fn(source_ip)))
+}
+
+/// The Function URL's `requestContext.http.sourceIp` is the client address the rate limits
+/// count (or CloudFront's, whose `X-Forwarded-For` is then believed when trusted).
+async fn source_ip(mut request: Request, next: Next) -> Response {
+    let ip = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok())
+        }
+        _ => None,
+    };
+    if let Some(ip) = ip {
+        request.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, 0)));
+    }
+    next.run(request).await
 }

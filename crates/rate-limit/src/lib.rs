@@ -5,9 +5,19 @@
 //! `current + previous x (share of the previous window still inside the sliding window)`.
 //! A request is admitted by an atomic conditional increment that only succeeds while that
 //! estimate stays within the limit, so concurrent requests never over-admit.
+//!
+//! Round trips: a closed window's count never changes, so each container remembers it after
+//! reading it once; a client's requests then cost one conditional update each. A refused
+//! client is remembered until its `Retry-After` and refused again without any store call, so a
+//! flood from one address does not become a hot key.
 
-use std::sync::Arc;
+mod actions;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+pub use actions::{Action, ActionLimiter, RateLimits};
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::Clock;
@@ -49,6 +59,29 @@ pub struct RateLimiter {
     clock: Arc<dyn Clock>,
     scope: String,
     policy: Policy,
+    /// Closed windows' final counts, by (client, window start).
+    closed: Mutex<HashMap<(String, i64), i64>>,
+    /// Clients refused until a time (seconds), with the limit they were told.
+    refused: Mutex<HashMap<String, i64>>,
+}
+
+/// Entries each in-container memory holds before it forgets what no longer matters.
+const MEMORY_ENTRIES: usize = 10_000;
+
+fn remember<K: std::hash::Hash + Eq, V>(
+    map: &Mutex<HashMap<K, V>>,
+    key: K,
+    value: V,
+    keep: impl Fn(&K, &V) -> bool,
+) {
+    let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if map.len() >= MEMORY_ENTRIES {
+        map.retain(|k, v| keep(k, v));
+        if map.len() >= MEMORY_ENTRIES {
+            map.clear();
+        }
+    }
+    map.insert(key, value);
 }
 
 const COUNT: &str = "n";
@@ -64,7 +97,14 @@ impl RateLimiter {
         if policy.limit == 0 || policy.window.as_secs() == 0 {
             return Err(RateLimitError::InvalidPolicy);
         }
-        Ok(Self { store, clock, scope: scope.to_owned(), policy })
+        Ok(Self {
+            store,
+            clock,
+            scope: scope.to_owned(),
+            policy,
+            closed: Mutex::default(),
+            refused: Mutex::default(),
+        })
     }
 
     pub fn policy(&self) -> Policy {
@@ -85,10 +125,34 @@ impl RateLimiter {
         let elapsed = (now_ms - current_start * 1000) as f64 / window_ms as f64;
         let pk = keys::rate_limit_pk(&self.scope, client);
 
-        let previous_key = Key::new(pk.clone(), window_sk(current_start - window_secs));
-        let previous = domain::retry::transient(|| self.store.get(&previous_key))
-            .await?
-            .map_or(Ok(0), |item| item.counter(COUNT))?;
+        let refused_until =
+            self.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(client).copied();
+        if let Some(until_secs) = refused_until
+            && until_secs > now.timestamp()
+        {
+            return Ok(Decision::Limited { limit: self.policy.limit, retry_after: until(now, until_secs) });
+        }
+
+        let previous_start = current_start - window_secs;
+        let known = self
+            .closed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&(client.to_owned(), previous_start))
+            .copied();
+        let previous = match known {
+            Some(count) => count,
+            None => {
+                let previous_key = Key::new(pk.clone(), window_sk(previous_start));
+                let count = domain::retry::transient(|| self.store.get(&previous_key))
+                    .await?
+                    .map_or(Ok(0), |item| item.counter(COUNT))?;
+                remember(&self.closed, (client.to_owned(), previous_start), count, |(_, start), _| {
+                    *start >= previous_start
+                });
+                count
+            }
+        };
         let carried = (previous as f64 * (1.0 - elapsed)).floor() as i64;
 
         let update = Update::new(Key::new(pk.clone(), window_sk(current_start)))
@@ -109,6 +173,8 @@ impl RateLimiter {
                 let current =
                     self.store.get(&current_key).await?.map_or(Ok(0), |item| item.counter(COUNT))?;
                 let retry_at = retry_time(limit, previous, current, current_start, window_secs, elapsed);
+                let now_secs = now.timestamp();
+                remember(&self.refused, client.to_owned(), retry_at, |_, at| *at > now_secs);
                 Ok(Decision::Limited { limit: self.policy.limit, retry_after: until(now, retry_at) })
             }
             Err(other) => Err(other.into()),

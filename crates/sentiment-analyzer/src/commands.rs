@@ -28,7 +28,11 @@ async fn serve(settings: Settings) -> Result<ExitCode, BoxError> {
     let clock = setup::clock();
     let store = startup::parts::store(&settings, clock.clone()).await?;
     let pipeline = startup::parts::pipeline(&settings, store.clone(), clock.clone())?;
-    let state = AppState::new(store, clock, pipeline.default_watchlist().clone());
+    let mut state = AppState::new(store, clock, pipeline.default_watchlist().clone());
+    state.accounts = settings.accounts.clone();
+    state.rate_limits = settings.rate_limits;
+    state.trusted_proxies = settings.trusted_proxies.clone();
+    state.cors = settings.cors.clone();
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;

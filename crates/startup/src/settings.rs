@@ -90,6 +90,42 @@ pub const LOOKBACK: Variable = Variable {
     default: "30d (sample), 2d (live)",
     help: "how far back each run asks for news",
 };
+pub const SESSION_TTL: Variable = Variable {
+    name: "SENTIMENT_SESSION_TTL",
+    flag: None,
+    default: "30d",
+    help: "lifetime of an anonymous session; extending it slides it by this much (1m to 365d)",
+};
+pub const MAX_CONFIGS: Variable = Variable {
+    name: "SENTIMENT_MAX_CONFIGS",
+    flag: None,
+    default: "5",
+    help: "configurations (watchlists) per user (1 to 100)",
+};
+pub const MAX_TICKERS: Variable = Variable {
+    name: "SENTIMENT_MAX_TICKERS",
+    flag: None,
+    default: "10",
+    help: "tickers per configuration (1 to 90)",
+};
+pub const RATE_LIMITS: Variable = Variable {
+    name: "SENTIMENT_RATE_LIMITS",
+    flag: None,
+    default: "anonymous_session=10/1h,config_write=30/1h,read=300/1m,default=100/1m",
+    help: "API rate limits per action as action=limit/window (s, m, h, d); actions not named keep their defaults",
+};
+pub const TRUSTED_PROXIES: Variable = Variable {
+    name: "SENTIMENT_TRUSTED_PROXIES",
+    flag: None,
+    default: "none",
+    help: "peers whose X-Forwarded-For first hop is the client address: * or IPs and CIDR networks, comma-separated",
+};
+pub const CORS_ORIGINS: Variable = Variable {
+    name: "SENTIMENT_CORS_ORIGINS",
+    flag: None,
+    default: "none",
+    help: "browser origins allowed to call the API: * or origins like https://app.example.com, comma-separated",
+};
 pub const TIINGO_KEY: Variable = Variable {
     name: "TIINGO_API_KEY",
     flag: None,
@@ -151,6 +187,12 @@ pub const VARIABLES: &[Variable] = &[
     INGEST_EVERY,
     SOURCE,
     LOOKBACK,
+    SESSION_TTL,
+    MAX_CONFIGS,
+    MAX_TICKERS,
+    RATE_LIMITS,
+    TRUSTED_PROXIES,
+    CORS_ORIGINS,
     TIINGO_KEY,
     FINNHUB_KEY,
     TIINGO_SECRET_ARN,
@@ -234,6 +276,10 @@ pub struct Settings {
     pub ingest_every: Duration,
     pub source: SourceChoice,
     pub lookback: chrono::Duration,
+    pub accounts: api::AccountLimits,
+    pub rate_limits: api::RateLimits,
+    pub trusted_proxies: api::TrustedProxies,
+    pub cors: api::cors::AllowedOrigins,
     pub tiingo: Vendor,
     pub finnhub: Vendor,
     pub model: ModelSettings,
@@ -350,6 +396,34 @@ impl Settings {
                 SourceChoice::Sample => chrono::Duration::days(30),
                 SourceChoice::Live => chrono::Duration::days(2),
             });
+        let defaults = api::AccountLimits::default();
+        let count = |max: usize| {
+            move |raw: &str| match raw.parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(format!(
+                    "must be a whole number from 1 to {max}, got {:?}",
+                    domain::text::preview(raw)
+                )),
+            }
+        };
+        let accounts = api::AccountLimits {
+            session_ttl: r
+                .parse(SESSION_TTL, |raw| {
+                    let d = duration(raw)?;
+                    chrono::Duration::from_std(d)
+                        .ok()
+                        .filter(|d| *d >= chrono::Duration::minutes(1) && *d <= chrono::Duration::days(365))
+                        .ok_or_else(|| "must be from 1m to 365d".to_owned())
+                })?
+                .unwrap_or(defaults.session_ttl),
+            max_configurations: r.parse(MAX_CONFIGS, count(100))?.unwrap_or(defaults.max_configurations),
+            max_tickers: r
+                .parse(MAX_TICKERS, count(domain::configuration::MAX_TICKERS_PER_CONFIG))?
+                .unwrap_or(defaults.max_tickers),
+        };
+        let rate_limits = r.parse(RATE_LIMITS, api::RateLimits::parse)?.unwrap_or_default();
+        let trusted_proxies = r.parse(TRUSTED_PROXIES, api::TrustedProxies::parse)?.unwrap_or_default();
+        let cors = r.parse(CORS_ORIGINS, api::cors::AllowedOrigins::parse)?.unwrap_or_default();
         let model = ModelSettings {
             kind: r.parse(MODEL, |raw| {
                 raw.parse::<scoring::ModelKind>()
@@ -367,6 +441,10 @@ impl Settings {
             ingest_every,
             source,
             lookback,
+            accounts,
+            rate_limits,
+            trusted_proxies,
+            cors,
             tiingo,
             finnhub,
             model,

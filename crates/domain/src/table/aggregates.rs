@@ -4,21 +4,60 @@
 use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
 
 use super::{RETENTION_DAYS, decode, keys};
-use crate::aggregate::{HourlyBucket, SCORE_SCALE};
-use crate::store::{Key, Query, SkRange, Store, StoreError, Update};
-use crate::{Article, SentimentLabel, Ticker};
+use crate::aggregate::{HourlyBucket, SCORE_SCALE, SourceCount};
+use crate::store::{Item, Key, Query, SkRange, Store, StoreError, Update};
+use crate::{Article, SentimentLabel, SourceKind, Ticker};
 
-pub(crate) fn count_article(ticker: &Ticker, article: &Article) -> Update {
+fn source_fields(source: SourceKind) -> (&'static str, &'static str) {
+    match source {
+        SourceKind::Tiingo => ("tiingo_articles", "tiingo_score_sum"),
+        SourceKind::Finnhub => ("finnhub_articles", "finnhub_score_sum"),
+    }
+}
+
+fn bucket_update(ticker: &Ticker, article: &Article) -> Update {
     let hour = article.published_at.duration_trunc(Duration::hours(1)).unwrap_or(article.published_at);
-    let label_field = article.sentiment.label.as_str();
-    let scaled_score = (article.sentiment.score * SCORE_SCALE).round() as i64;
     Update::new(Key::new(keys::ticker_pk(ticker), keys::hour_sk(hour)))
-        .add("articles", 1)
-        .add(label_field, 1)
-        .add("score_sum", scaled_score)
         .set("hour_start", hour.timestamp())
         .set("updated_at", article.ingested_at.timestamp())
         .expires_at((hour + Duration::days(RETENTION_DAYS)).timestamp())
+}
+
+fn scaled(article: &Article) -> i64 {
+    (article.sentiment.score * SCORE_SCALE).round() as i64
+}
+
+/// Counts a new article (or an article newly tagged with `ticker`) in its hour: by label,
+/// and under every source that reported it.
+pub(crate) fn count_article(ticker: &Ticker, article: &Article) -> Update {
+    let sources: Vec<SourceKind> =
+        SourceKind::ALL.into_iter().filter(|s| article.is_credited_to(*s)).collect();
+    count_sources(
+        bucket_update(ticker, article)
+            .add("articles", 1)
+            .add(article.sentiment.label.as_str(), 1)
+            .add("score_sum", scaled(article)),
+        article,
+        &sources,
+    )
+}
+
+/// Counts an article already in its hour under sources that have just reported it too.
+pub(crate) fn count_new_sources(ticker: &Ticker, article: &Article, sources: &[SourceKind]) -> Update {
+    count_sources(bucket_update(ticker, article), article, sources)
+}
+
+fn count_sources(mut update: Update, article: &Article, sources: &[SourceKind]) -> Update {
+    for &source in sources {
+        let (articles, score_sum) = source_fields(source);
+        update = update.add(articles, 1).add(score_sum, scaled(article));
+    }
+    update
+}
+
+fn source_count(item: &Item, source: SourceKind) -> Result<SourceCount, StoreError> {
+    let (articles, score_sum) = source_fields(source);
+    Ok(SourceCount { articles: item.counter(articles)?, score_sum: item.counter(score_sum)? })
 }
 
 /// Buckets for hours in `[from, to]`, oldest first.
@@ -48,6 +87,8 @@ pub async fn load(
                 neutral: item.counter(SentimentLabel::Neutral.as_str())?,
                 score_sum: item.counter("score_sum")?,
                 updated_at: at("updated_at")?,
+                tiingo: source_count(item, SourceKind::Tiingo)?,
+                finnhub: source_count(item, SourceKind::Finnhub)?,
             });
         }
         match page.next {

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{RECORD, RETENTION_DAYS, VERSION, aggregates, decode, encode, keys};
 use crate::store::{Condition, Cursor, Item, Key, Query, SkRange, Store, StoreError, WriteOp};
-use crate::{Article, ArticleId, Ticker, retry};
+use crate::{Article, ArticleId, SourceKind, Ticker, retry};
 
 /// How many times a credit update is retried when another writer got there first.
 const MAX_CREDIT_ATTEMPTS: usize = 8;
@@ -81,6 +81,7 @@ pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcom
         try_insert = false;
         let version = item.counter(VERSION)?;
         let mut merged: Article = decode(&item)?;
+        let before = merged.clone();
         let mut new_tickers = BTreeSet::new();
         let mut new_credit = false;
         for credit in &article.credits {
@@ -97,10 +98,16 @@ pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcom
             item: article_item(&merged, next)?,
             condition: Condition::Equals(VERSION.into(), Value::from(version)),
         }];
+        let new_sources: Vec<SourceKind> = SourceKind::ALL
+            .into_iter()
+            .filter(|s| merged.is_credited_to(*s) && !before.is_credited_to(*s))
+            .collect();
         for ticker in &merged.tickers {
             ops.push(WriteOp::Put { item: link_item(&merged, ticker, next)?, condition: Condition::Always });
             if new_tickers.contains(ticker) {
                 ops.push(WriteOp::Update(aggregates::count_article(ticker, &merged)));
+            } else if !new_sources.is_empty() {
+                ops.push(WriteOp::Update(aggregates::count_new_sources(ticker, &merged, &new_sources)));
             }
         }
         match retry::transient(|| store.transact(ops.clone())).await {

@@ -2,13 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::configuration::{ConfigurationId, SessionKey};
 use crate::{ArticleId, Ticker};
 
 pub const ARTICLE_SK: &str = "ARTICLE";
 pub const WATCH_PK: &str = "WATCH";
 pub const INGEST_PK: &str = "INGEST";
-pub const SESSION_SK: &str = "SESSION";
 
 /// `2026-11-28T22:05:00Z`: seconds precision, sortable as text.
 pub fn sortable_time(at: DateTime<Utc>) -> String {
@@ -46,14 +44,6 @@ pub fn hour_sk(at: DateTime<Utc>) -> String {
 
 pub fn watch_sk(ticker: &Ticker) -> String {
     format!("TICKER#{ticker}")
-}
-
-pub fn session_pk(session: &SessionKey) -> String {
-    format!("SESSION#{}", session.as_str())
-}
-
-pub fn config_sk(id: &ConfigurationId) -> String {
-    format!("CONFIG#{}", id.as_str())
 }
 
 pub fn ingest_run_sk(started_at: DateTime<Utc>) -> String {

@@ -7,6 +7,7 @@ pub mod configurations;
 pub mod keys;
 pub mod runs;
 pub mod schema;
+pub mod users;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
