@@ -13,6 +13,7 @@ use domain::table::configurations::{self, CreateError};
 use domain::table::users::{self, SessionStoreError};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::auth::Authenticated;
 use crate::body::{Fields, JsonObject};
@@ -43,7 +44,7 @@ fn private(status: StatusCode, body: impl Serialize) -> Response {
     response
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NewSessionResponse {
     pub user_id: String,
     pub token: String,
@@ -52,6 +53,8 @@ pub struct NewSessionResponse {
     pub session_expires_at: String,
 }
 
+#[utoipa::path(post, path = "/api/v2/auth/anonymous", tag = "sessions", request_body(content = Option<crate::openapi::CreateSession>, description = "absent, {} or a timezone"),
+    responses((status = 201, body = NewSessionResponse), (status = 422, body = crate::ErrorBody), (status = 429, body = crate::ErrorBody)))]
 pub async fn create_anonymous(
     State(state): State<AppState>,
     JsonObject(body): JsonObject,
@@ -93,7 +96,7 @@ pub async fn create_anonymous(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionResponse {
     pub user_id: String,
     pub auth_type: &'static str,
@@ -104,12 +107,14 @@ pub struct SessionResponse {
     pub limits: LimitsResponse,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct LimitsResponse {
     pub max_configurations: usize,
     pub max_tickers_per_configuration: usize,
 }
 
+#[utoipa::path(get, path = "/api/v2/auth/session", tag = "sessions", security(("bearer" = []), ("x_user_id" = [])),
+    responses((status = 200, body = SessionResponse), (status = 401, body = crate::ErrorBody)))]
 pub async fn session(State(state): State<AppState>, auth: Authenticated) -> Result<Response, ApiError> {
     let user = users::user(&*state.store, &auth.session.user_id).await?;
     let count = configurations::list(&*state.store, &auth.session.user_id).await?.len();
@@ -130,12 +135,14 @@ pub async fn session(State(state): State<AppState>, auth: Authenticated) -> Resu
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ExtendResponse {
     pub user_id: String,
     pub session_expires_at: String,
 }
 
+#[utoipa::path(post, path = "/api/v2/auth/extend", tag = "sessions", security(("bearer" = []), ("x_user_id" = [])),
+    responses((status = 200, body = ExtendResponse), (status = 401, body = crate::ErrorBody)))]
 pub async fn extend(State(state): State<AppState>, auth: Authenticated) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let extended = users::extend(&*state.store, &auth.token, &auth.session, now, state.accounts.session_ttl)
@@ -150,6 +157,8 @@ pub async fn extend(State(state): State<AppState>, auth: Authenticated) -> Resul
     ))
 }
 
+#[utoipa::path(post, path = "/api/v2/auth/signout", tag = "sessions", security(("bearer" = []), ("x_user_id" = [])),
+    responses((status = 204, description = "signed out"), (status = 401, body = crate::ErrorBody)))]
 pub async fn sign_out(State(state): State<AppState>, auth: Authenticated) -> Result<Response, ApiError> {
     users::sign_out(&*state.store, &auth.token, &auth.session, state.clock.now()).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -157,13 +166,14 @@ pub async fn sign_out(State(state): State<AppState>, auth: Authenticated) -> Res
     Ok(response)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TickerResponse {
+    #[schema(value_type = String)]
     pub symbol: Ticker,
     pub weight: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ConfigurationResponse {
     pub config_id: String,
     pub name: String,
@@ -190,7 +200,7 @@ impl From<&Configuration> for ConfigurationResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ConfigurationList {
     pub configurations: Vec<ConfigurationResponse>,
     pub max_allowed: usize,
@@ -252,6 +262,8 @@ fn parse_timeframe(fields: &Fields) -> Result<Option<u16>, ApiError> {
         .transpose()
 }
 
+#[utoipa::path(post, path = "/api/v2/configurations", tag = "configurations", security(("bearer" = []), ("x_user_id" = [])), request_body = crate::openapi::CreateConfiguration,
+    responses((status = 201, body = ConfigurationResponse), (status = 400, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 413, body = crate::ErrorBody), (status = 415, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
 pub async fn create_configuration(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -282,6 +294,8 @@ pub async fn create_configuration(
     }
 }
 
+#[utoipa::path(get, path = "/api/v2/configurations", tag = "configurations", security(("bearer" = []), ("x_user_id" = [])),
+    responses((status = 200, body = ConfigurationList), (status = 401, body = crate::ErrorBody)))]
 pub async fn list_configurations(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -327,6 +341,8 @@ pub(crate) async fn owned(
         .ok_or_else(|| ApiError::NotFound("no such configuration".into()))
 }
 
+#[utoipa::path(get, path = "/api/v2/configurations/{config_id}", tag = "configurations", security(("bearer" = []), ("x_user_id" = [])), params(("config_id" = String, Path)),
+    responses((status = 200, body = ConfigurationResponse), (status = 401, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
 pub async fn get_configuration(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -336,6 +352,8 @@ pub async fn get_configuration(
     Ok(private(StatusCode::OK, ConfigurationResponse::from(&config)))
 }
 
+#[utoipa::path(patch, path = "/api/v2/configurations/{config_id}", tag = "configurations", security(("bearer" = []), ("x_user_id" = [])), params(("config_id" = String, Path)), request_body = crate::openapi::UpdateConfiguration,
+    responses((status = 200, body = ConfigurationResponse), (status = 400, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
 pub async fn update_configuration(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -374,6 +392,8 @@ pub async fn update_configuration(
     }
 }
 
+#[utoipa::path(delete, path = "/api/v2/configurations/{config_id}", tag = "configurations", security(("bearer" = []), ("x_user_id" = [])), params(("config_id" = String, Path)),
+    responses((status = 204, description = "deleted"), (status = 401, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
 pub async fn delete_configuration(
     State(state): State<AppState>,
     auth: Authenticated,

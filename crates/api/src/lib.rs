@@ -8,6 +8,7 @@ pub mod cors;
 mod error;
 pub mod guard;
 pub mod limit;
+pub mod openapi;
 mod params;
 pub mod request_id;
 mod routes;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(routes::health))
         .route("/api/v2/tickers/{symbol}/sentiment", get(routes::ticker_sentiment))
         .route("/api/v2/articles", get(routes::articles))
+        .route("/api/v2/openapi.json", get(openapi::openapi_json))
         .route("/api/v2/market/status", get(routes::market_status))
         .route("/api/v2/sentiment", get(views::public_sentiment))
         .route("/api/v2/trends", get(views::trends))

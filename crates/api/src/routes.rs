@@ -6,18 +6,21 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use domain::table::{aggregates, articles, configurations, runs};
-use domain::{Article, Ticker};
-use serde_json::{Value, json};
+use domain::{Article, SentimentLabel, Ticker};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use crate::ErrorBody;
 use crate::params::{self, window_label};
+use crate::views::TickerView;
 use crate::{ApiError, AppState};
 
 /// Sentiment and articles change at most every ingestion run; let CloudFront absorb reads.
 const CACHE_CONTROL: &str = "public, max-age=60";
 
-fn cached(body: Value) -> Response {
+fn cached(body: impl Serialize) -> Response {
     let mut response = Json(body).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
     response
@@ -35,41 +38,63 @@ fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
     })
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct LastIngestion {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// The run's status, from its sources' statuses.
+    #[schema(value_type = String)]
+    pub status: domain::run::SourceStatus,
+    pub new: usize,
+    pub errors: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `unavailable`.
+    pub status: &'static str,
+    /// `ok` or `unavailable`: whether the store can be read and written.
+    pub store: &'static str,
+    pub version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_ingestion: Option<LastIngestion>,
+}
+
+/// Liveness and store health, with the latest ingestion run.
+#[utoipa::path(get, path = "/health", tag = "service",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Response {
     let store = state.store.health().await;
     let last = match &store {
         Ok(()) => runs::latest(&*state.store).await.ok().flatten(),
         Err(_) => None,
     };
-    let last_ingestion = last.map(|run| {
-        json!({
-            "started_at": run.started_at,
-            "finished_at": run.finished_at,
-            "status": run.status,
-            "new": run.new,
-            "errors": run.errors,
-        })
+    let last_ingestion = last.map(|run| LastIngestion {
+        started_at: run.started_at,
+        finished_at: run.finished_at,
+        status: run.status,
+        new: run.new,
+        errors: run.errors,
     });
-    let mut response = match store {
+    let (status, body) = match store {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({
-                "status": "ok",
-                "store": "ok",
-                "version": env!("CARGO_PKG_VERSION"),
-                "last_ingestion": last_ingestion,
-            })),
-        )
-            .into_response(),
+            Health { status: "ok", store: "ok", version: env!("CARGO_PKG_VERSION"), last_ingestion },
+        ),
         Err(error) => {
             tracing::error!(%error, "health check: store unusable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "store": "unavailable", "version": env!("CARGO_PKG_VERSION") })),
+                Health {
+                    status: "unavailable",
+                    store: "unavailable",
+                    version: env!("CARGO_PKG_VERSION"),
+                    last_ingestion: None,
+                },
             )
-                .into_response()
         }
     };
+    let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -86,6 +111,11 @@ async fn known(state: &AppState, ticker: &Ticker) -> Result<(), ApiError> {
     Err(ApiError::NotFound(format!("no sentiment data for {ticker}: it is not watched and has no news")))
 }
 
+/// A ticker's current sentiment over a window.
+#[utoipa::path(get, path = "/api/v2/tickers/{symbol}/sentiment", tag = "public",
+    params(("symbol" = String, Path, description = "ticker such as AAPL or BRK.B"),
+           ("window" = Option<String>, Query, description = "1h..90d, default 7d")),
+    responses((status = 200, body = TickerSentiment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn ticker_sentiment(
     State(state): State<AppState>,
     symbol: Result<Path<String>, axum::extract::rejection::PathRejection>,
@@ -99,60 +129,144 @@ pub async fn ticker_sentiment(
     known(&state, &ticker).await?;
     let now = state.clock.now();
     let buckets = aggregates::load_window(&*state.store, &ticker, now - Duration::hours(hours), now).await?;
-    let view = crate::views::ticker_view(&state, ticker.clone(), &buckets, now);
-    Ok(cached(json!({
-        "ticker": ticker,
-        "window": window_label(hours),
-        "status": view.status,
-        "score": view.score,
-        "label": view.label,
-        "confidence": view.confidence,
-        "counts": view.counts,
-        "sources": view.sources,
-        "last_updated": view.last_updated,
-        "as_of": now,
-    })))
+    let view = crate::views::ticker_view(&state, ticker, &buckets, now);
+    Ok(cached(TickerSentiment { window: window_label(hours), as_of: now, view }))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct TickerSentiment {
+    pub window: String,
+    pub as_of: DateTime<Utc>,
+    #[serde(flatten)]
+    pub view: TickerView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArticlePage {
+    pub articles: Vec<ArticleView>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArticleView {
+    #[schema(value_type = String)]
+    pub id: domain::ArticleId,
+    pub title: String,
+    pub summary: Option<String>,
+    pub url: String,
+    pub published_at: DateTime<Utc>,
+    #[schema(value_type = Vec<String>)]
+    pub tickers: std::collections::BTreeSet<Ticker>,
+    pub sources: Vec<SourceRef>,
+    pub sentiment: ArticleSentiment,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SourceRef {
+    #[schema(value_type = String)]
+    pub source: domain::SourceKind,
+    pub publisher: String,
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArticleSentiment {
+    #[schema(value_type = String)]
+    pub label: SentimentLabel,
+    pub score: f64,
+    pub confidence: f64,
+    /// The model and version that scored the article.
+    pub model: String,
+}
+
+/// Articles newest first, for one ticker or all.
+#[utoipa::path(get, path = "/api/v2/articles", tag = "public",
+    params(("ticker" = Option<String>, Query, description = "only this ticker's articles"),
+           ("sentiment" = Option<String>, Query, description = "only positive, negative or neutral articles"),
+           ("limit" = Option<usize>, Query, description = "1..100, default 20"),
+           ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, body = ArticlePage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn articles(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let params = query(params)?;
     let limit = params::limit(&params)?;
-    let cursor = params::cursor(&params)?;
-    let page = match params.get("ticker") {
+    let mut cursor = params::cursor(&params)?;
+    let label = match params.get("sentiment").map(String::as_str) {
+        None => None,
+        Some("positive") => Some(SentimentLabel::Positive),
+        Some("negative") => Some(SentimentLabel::Negative),
+        Some("neutral") => Some(SentimentLabel::Neutral),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                "sentiment must be positive, negative or neutral",
+            ));
+        }
+    };
+    let ticker = match params.get("ticker") {
         Some(raw) => {
             let ticker = params::ticker(raw)?;
             known(&state, &ticker).await?;
-            articles::for_ticker(&*state.store, &ticker, limit, cursor).await?
+            Some(ticker)
         }
-        None => articles::feed(&*state.store, state.clock.now(), limit, cursor).await?,
+        None => None,
     };
-    Ok(cached(json!({
-        "articles": page.articles.iter().map(article_json).collect::<Vec<_>>(),
-        "next_cursor": page.next.map(|c| c.0),
-    })))
+    // Unfiltered: one page of the store. Filtered by label: store pages are read, each asking
+    // for what is still missing, until the page is full, the list ends or MAX_FILTER_PAGES
+    // pages were read (the cursor then continues where this stopped).
+    let mut found = Vec::with_capacity(limit);
+    let mut reads = 0;
+    let next = loop {
+        let wanted = limit - found.len();
+        let page = match &ticker {
+            Some(ticker) => articles::for_ticker(&*state.store, ticker, wanted, cursor.take()).await?,
+            None => articles::feed(&*state.store, state.clock.now(), wanted, cursor.take()).await?,
+        };
+        reads += 1;
+        found.extend(page.articles.into_iter().filter(|a| label.is_none_or(|l| a.sentiment.label == l)));
+        match page.next {
+            Some(next) if found.len() < limit && reads < MAX_FILTER_PAGES => cursor = Some(next),
+            other => break other,
+        }
+    };
+    Ok(cached(ArticlePage {
+        articles: found.iter().map(article_view).collect(),
+        next_cursor: next.map(|c| c.0),
+    }))
 }
 
-fn article_json(a: &Article) -> Value {
-    json!({
-        "id": a.id,
-        "title": a.title,
-        "summary": a.summary,
-        "url": a.url,
-        "published_at": a.published_at,
-        "tickers": a.tickers,
-        "sources": a.credits.iter().map(|c| json!({
-            "source": c.source, "publisher": c.publisher, "url": c.url,
-        })).collect::<Vec<_>>(),
-        "sentiment": {
-            "label": a.sentiment.label,
-            "score": (a.sentiment.score * 1e4).round() / 1e4,
-            "confidence": (a.sentiment.confidence * 1e4).round() / 1e4,
-            "model": a.model_version,
+/// Store pages one filtered article request reads at most.
+const MAX_FILTER_PAGES: usize = 10;
+
+fn round(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+fn article_view(a: &Article) -> ArticleView {
+    ArticleView {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        summary: a.summary.clone(),
+        url: a.url.clone(),
+        published_at: a.published_at,
+        tickers: a.tickers.clone(),
+        sources: a
+            .credits
+            .iter()
+            .map(|c| SourceRef { source: c.source, publisher: c.publisher.clone(), url: c.url.clone() })
+            .collect(),
+        sentiment: ArticleSentiment {
+            label: a.sentiment.label,
+            score: round(a.sentiment.score),
+            confidence: round(a.sentiment.confidence),
+            model: a.model_version.clone(),
         },
-    })
+    }
 }
 
 /// NYSE session now: public, and cached for a minute like other market data.
+#[utoipa::path(get, path = "/api/v2/market/status", tag = "public",
+    responses((status = 200, body = crate::openapi::MarketStatusSchema)))]
 pub async fn market_status(State(state): State<AppState>) -> Response {
     let status = domain::market::status_at(state.clock.now());
     let mut response = Json(status).into_response();

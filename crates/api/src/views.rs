@@ -12,6 +12,7 @@ use domain::aggregate::{self, HourlyBucket, LabelCounts, Point, SourceSummary};
 use domain::table::aggregates;
 use domain::{SentimentLabel, SourceKind, Ticker};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::accounts::{PathId, owned};
 use crate::auth::Authenticated;
@@ -37,15 +38,16 @@ fn with_cache(body: impl Serialize, cache: &'static str) -> Response {
 const PUBLIC: &str = "public, max-age=60";
 const PRIVATE: &str = "no-store";
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Sources {
     pub tiingo: SourceView,
     pub finnhub: SourceView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SourceView {
     pub score: Option<f64>,
+    #[schema(value_type = Option<String>)]
     pub label: Option<SentimentLabel>,
     pub articles: i64,
 }
@@ -57,14 +59,17 @@ impl From<SourceSummary> for SourceView {
 }
 
 /// A ticker's current sentiment over a window.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TickerView {
+    #[schema(value_type = String)]
     pub ticker: Ticker,
     /// `ok`, or `no_data` when the window holds no article.
     pub status: &'static str,
     pub score: Option<f64>,
+    #[schema(value_type = Option<String>)]
     pub label: Option<SentimentLabel>,
     pub confidence: Option<f64>,
+    #[schema(value_type = crate::openapi::LabelCountsSchema)]
     pub counts: LabelCounts,
     pub sources: Sources,
     pub last_updated: Option<DateTime<Utc>>,
@@ -100,14 +105,14 @@ async fn current(
     Ok(ticker_view(state, ticker.clone(), &buckets, now))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WeightedTickerView {
     pub weight: f64,
     #[serde(flatten)]
     pub view: TickerView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ConfigurationSentiment {
     pub config_id: String,
     pub name: String,
@@ -115,12 +120,15 @@ pub struct ConfigurationSentiment {
     pub as_of: DateTime<Utc>,
     /// The weight-averaged score of the tickers that have data; `null` when none has.
     pub score: Option<f64>,
+    #[schema(value_type = Option<String>)]
     pub label: Option<SentimentLabel>,
     pub tickers: Vec<WeightedTickerView>,
 }
 
 /// `GET /api/v2/configurations/{id}/sentiment`: each ticker over the configuration's
 /// timeframe, and the configuration's weighted score.
+#[utoipa::path(get, path = "/api/v2/configurations/{config_id}/sentiment", tag = "configurations", security(("bearer" = []), ("x_user_id" = [])), params(("config_id" = String, Path)),
+    responses((status = 200, body = ConfigurationSentiment), (status = 401, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
 pub async fn configuration_sentiment(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -209,11 +217,13 @@ fn intervals(now: DateTime<Utc>, interval: Interval, span: Duration) -> (DateTim
     (last - step * (count as i32 - 1), count as usize)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PointView {
     pub start: DateTime<Utc>,
     pub score: Option<f64>,
+    #[schema(value_type = Option<String>)]
     pub label: Option<SentimentLabel>,
+    #[schema(value_type = crate::openapi::LabelCountsSchema)]
     pub counts: LabelCounts,
     pub articles: i64,
 }
@@ -245,9 +255,10 @@ async fn points(
         .collect())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct History {
     pub config_id: String,
+    #[schema(value_type = String)]
     pub ticker: Ticker,
     pub days: i64,
     pub interval: &'static str,
@@ -256,6 +267,9 @@ pub struct History {
 }
 
 /// `GET /api/v2/configurations/{id}/sentiment/{ticker}/history?days=7&interval=1h|1d`.
+#[utoipa::path(get, path = "/api/v2/configurations/{config_id}/sentiment/{ticker}/history", tag = "configurations", security(("bearer" = []), ("x_user_id" = [])),
+    params(("config_id" = String, Path), ("ticker" = String, Path), ("days" = Option<i64>, Query, description = "1..90, default 7"), ("interval" = Option<String>, Query, description = "1h (default) or 1d")),
+    responses((status = 200, body = History), (status = 400, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -296,21 +310,23 @@ pub async fn history(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Cell {
     pub column: &'static str,
     pub score: Option<f64>,
+    #[schema(value_type = Option<String>)]
     pub label: Option<SentimentLabel>,
     pub articles: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Row {
+    #[schema(value_type = String)]
     pub ticker: Ticker,
     pub cells: Vec<Cell>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Heatmap {
     pub config_id: String,
     pub view: &'static str,
@@ -323,6 +339,9 @@ const PERIODS: [(&str, i64); 3] = [("24h", 24), ("7d", 24 * 7), ("30d", 24 * 30)
 
 /// `GET /api/v2/configurations/{id}/heatmap?view=sources|periods`: tickers by source over the
 /// configuration's timeframe, or tickers by period (24h, 7d, 30d).
+#[utoipa::path(get, path = "/api/v2/configurations/{config_id}/heatmap", tag = "configurations", security(("bearer" = []), ("x_user_id" = [])),
+    params(("config_id" = String, Path), ("view" = Option<String>, Query, description = "sources (default) or periods")),
+    responses((status = 200, body = Heatmap), (status = 400, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
 pub async fn heatmap(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -410,7 +429,7 @@ fn tickers_param(params: &HashMap<String, String>, max: usize) -> Result<Vec<Tic
     Ok(tickers)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PublicSentiment {
     pub window: String,
     pub as_of: DateTime<Utc>,
@@ -418,6 +437,9 @@ pub struct PublicSentiment {
 }
 
 /// `GET /api/v2/sentiment?tickers=AAPL,MSFT&window=7d`: public and cacheable.
+#[utoipa::path(get, path = "/api/v2/sentiment", tag = "public",
+    params(("tickers" = String, Query, description = "1 to 20 comma-separated tickers"), ("window" = Option<String>, Query, description = "1h..90d, default 7d")),
+    responses((status = 200, body = PublicSentiment), (status = 400, body = crate::ErrorBody)))]
 pub async fn public_sentiment(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let params = query(params)?;
     let tickers = tickers_param(&params, MAX_PUBLIC_TICKERS)?;
@@ -427,13 +449,14 @@ pub async fn public_sentiment(State(state): State<AppState>, params: Params) -> 
     Ok(with_cache(PublicSentiment { window: window_label(hours), as_of: now, tickers: views }, PUBLIC))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Series {
+    #[schema(value_type = String)]
     pub ticker: Ticker,
     pub points: Vec<PointView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Trends {
     pub interval: &'static str,
     pub range: &'static str,
@@ -442,6 +465,9 @@ pub struct Trends {
 }
 
 /// `GET /api/v2/trends?tickers=...&interval=1h|6h|1d&range=24h|7d|30d`: public and cacheable.
+#[utoipa::path(get, path = "/api/v2/trends", tag = "public",
+    params(("tickers" = String, Query, description = "1 to 10 comma-separated tickers"), ("interval" = Option<String>, Query, description = "1h (default), 6h or 1d"), ("range" = Option<String>, Query, description = "24h, 7d (default) or 30d")),
+    responses((status = 200, body = Trends), (status = 400, body = crate::ErrorBody)))]
 pub async fn trends(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let params = query(params)?;
     let tickers = tickers_param(&params, MAX_TREND_TICKERS)?;

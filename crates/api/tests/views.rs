@@ -254,3 +254,23 @@ async fn public_sentiment_and_trends_need_no_session() {
         assert!(body["error"]["code"].is_string());
     }
 }
+
+#[tokio::test]
+async fn articles_can_be_filtered_by_label_across_pages() {
+    let w = world().await;
+    // Newest first: A1 positive, A2 negative, A3 negative.
+    let (status, body) = w.get("/api/v2/articles?ticker=AAPL&sentiment=negative&limit=1", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["articles"][0]["title"], "A2", "the positive newest article is skipped");
+    let cursor = body["next_cursor"].as_str().unwrap().to_owned();
+    let (_, body) = w
+        .get(&format!("/api/v2/articles?ticker=AAPL&sentiment=negative&limit=1&cursor={cursor}"), None)
+        .await;
+    assert_eq!(body["articles"][0]["title"], "A3");
+    let (_, body) = w.get("/api/v2/articles?sentiment=positive", None).await;
+    let titles: Vec<&str> =
+        body["articles"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["A1"]);
+    let (status, _) = w.get("/api/v2/articles?sentiment=happy", None).await;
+    assert_eq!(status, 400);
+}
