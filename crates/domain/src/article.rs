@@ -63,14 +63,6 @@ impl RawArticle {
             publisher: self.publisher.clone(),
         }
     }
-
-    /// The text the model scores: the headline and, when there is one, the summary.
-    pub fn text_to_score(&self) -> String {
-        match self.summary.as_deref().map(str::trim) {
-            Some(summary) if !summary.is_empty() => format!("{}. {}", self.title.trim(), summary),
-            _ => self.title.trim().to_owned(),
-        }
-    }
 }
 
 /// Identifies a story independently of which upstream reported it: the same headline from

@@ -215,7 +215,7 @@ impl Pipeline {
             }
             return;
         }
-        let sentiment = self.model.score(&raw.text_to_score());
+        let sentiment = self.model.score_article(&raw.title, raw.summary.as_deref());
         let article = Article {
             id: id.clone(),
             title: raw.title.clone(),

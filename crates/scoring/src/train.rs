@@ -10,6 +10,8 @@ use crate::naive_bayes::{CLASSES, NaiveBayes};
 use crate::tokenize::tokens;
 
 pub const MODEL_VERSION: &str = "nb-v1";
+/// Where the build reads the linear model from, in a source checkout.
+pub const SHIPPED_MODEL_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/model/naive-bayes-v1.json");
 /// Additive smoothing.
 pub const ALPHA: f64 = 0.5;
 /// Tokens seen fewer times than this in training are dropped.

@@ -9,7 +9,7 @@ fn shipped_model_is_exactly_what_training_produces() {
     let retrained = train::train_shipped().expect("vendored data trains");
     assert!(
         retrained.to_json() == scoring::SHIPPED_MODEL_JSON,
-        "model/naive-bayes-v1.json is stale: run `cargo run -p scoring --release --bin train-model`"
+        "model/naive-bayes-v1.json is stale: run `cargo run --release -p sentiment-analyzer -- train`"
     );
 }
 

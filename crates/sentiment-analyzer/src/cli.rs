@@ -26,6 +26,11 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Score texts and print one JSON object per text.
     Score(ScoreArgs),
+    /// Measure a model on a labelled file: accuracy, macro-F1, per-class precision and
+    /// recall, confusion matrix, time per text.
+    Eval(EvalArgs),
+    /// Retrain the linear model from the vendored data and write it where the build reads it.
+    Train(TrainArgs),
     /// Create the DynamoDB table from the schema (or check an existing one against it).
     CreateTable(StoreArgs),
 }
@@ -62,6 +67,16 @@ pub struct PipelineArgs {
     pub finnhub_base_url: Option<String>,
 }
 
+#[derive(Args, Debug, Clone, Default)]
+pub struct ModelArgs {
+    /// encoder or linear [env: SENTIMENT_MODEL] [default: encoder if its weights are found, else linear].
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Directory of the encoder's files [env: SENTIMENT_MODEL_DIR] [default: <exe dir>/model/encoder, else the checkout's].
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
+}
+
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Address to listen on [env: SENTIMENT_ADDR] [default: 127.0.0.1:8080].
@@ -74,6 +89,8 @@ pub struct ServeArgs {
     pub store: StoreArgs,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Args, Debug)]
@@ -88,6 +105,8 @@ pub struct IngestArgs {
     pub store: StoreArgs,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +114,34 @@ pub struct ScoreArgs {
     /// Texts to score; `-` reads one text per line from standard input.
     #[arg(required = true)]
     pub texts: Vec<String>,
+    /// Also list the words that moved each score most (each word is removed in turn and the
+    /// text re-scored, so this costs one extra pass per word, for up to 40 words).
+    #[arg(long)]
+    pub explain: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// A TSV `sentence<TAB>label` with a header (positive, negative, neutral) or a CSV
+    /// `text,label` with twitter-financial-news labels (0 negative, 1 positive, 2 neutral).
+    pub file: PathBuf,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Where to write the model [default: the source checkout's crates/scoring/model/naive-bayes-v1.json].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also measure the trained model on this labelled file (TSV or CSV, as `eval` reads).
+    #[arg(long)]
+    pub eval: Option<PathBuf>,
 }
 
 /// The flags given on the command line, by the variable they override.
@@ -121,6 +168,12 @@ impl Overrides {
         self.set(settings::LOOKBACK, args.lookback.as_ref());
         self.set(settings::TIINGO_BASE_URL, args.tiingo_base_url.as_ref());
         self.set(settings::FINNHUB_BASE_URL, args.finnhub_base_url.as_ref());
+        self
+    }
+
+    pub fn with_model(mut self, args: &ModelArgs) -> Self {
+        self.set(settings::MODEL, args.model.as_ref());
+        self.set(settings::MODEL_DIR, args.model_dir.as_ref().map(|d| d.display()));
         self
     }
 

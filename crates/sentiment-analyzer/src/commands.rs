@@ -1,24 +1,25 @@
-//! The three commands.
+//! The commands.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use api::AppState;
-use domain::model::SentimentModel;
 use ingestion::Pipeline;
 use serde_json::json;
 
 use startup::{Settings, StoreSettings};
 
-use crate::cli::{Command, IngestArgs, ScoreArgs};
+use crate::cli::{Command, EvalArgs, IngestArgs, ScoreArgs, TrainArgs};
 use crate::setup::{self, BoxError};
 
 pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, BoxError> {
     match command {
         Command::Serve(_) => serve(settings).await,
         Command::Ingest(args) => ingest(args, settings).await,
-        Command::Score(args) => score(args),
+        Command::Score(args) => score(args, &settings),
+        Command::Eval(args) => eval(args, &settings),
+        Command::Train(args) => train(args),
         Command::CreateTable(_) => create_table(settings).await,
     }
 }
@@ -131,19 +132,32 @@ fn print_line(line: &str) -> std::io::Result<()> {
 /// Scores each text as it is read and writes one JSON line per text. A line of standard input
 /// that is not UTF-8 is reported by number and skipped; the rest are scored. A reader that
 /// goes away (`| head -1`) ends the command quietly.
-fn score(args: ScoreArgs) -> Result<ExitCode, BoxError> {
-    let model = scoring::shipped();
+fn score(args: ScoreArgs, settings: &Settings) -> Result<ExitCode, BoxError> {
+    let model = startup::parts::scorer(settings)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut bad_lines = 0_usize;
+    let round = |x: f64| (x * 1e4).round() / 1e4;
     let mut emit = |text: &str| -> std::io::Result<()> {
-        let s = model.score(text);
-        let line = json!({
+        let explained = if args.explain {
+            model.explain(text, EXPLAINED_WORDS).map(|e| (e.sentiment, Some(e.words)))
+        } else {
+            model.score_article(text, None).map(|s| (s, None))
+        };
+        let (s, words) = explained.map_err(std::io::Error::other)?;
+        let mut line = json!({
             "text": text,
             "label": s.label,
-            "score": (s.score * 1e4).round() / 1e4,
-            "confidence": (s.confidence * 1e4).round() / 1e4,
+            "score": round(s.score),
+            "confidence": round(s.confidence),
             "model": model.version(),
         });
+        if let Some(words) = words {
+            line["explanation"] = words
+                .iter()
+                .map(|w| json!({ "word": w.word, "effect": round(w.effect) }))
+                .collect::<Vec<_>>()
+                .into();
+        }
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")
     };
@@ -178,4 +192,51 @@ fn score(args: ScoreArgs) -> Result<ExitCode, BoxError> {
         Ok(()) => {}
     }
     Ok(if bad_lines > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Words listed by `score --explain`.
+const EXPLAINED_WORDS: usize = 5;
+
+/// Scores a labelled file and prints the metrics.
+fn eval(args: EvalArgs, settings: &Settings) -> Result<ExitCode, BoxError> {
+    let examples = scoring::eval::read_labelled(&args.file)?;
+    let model = startup::parts::scorer(settings)?;
+    let report = scoring::eval::evaluate(&model, &examples)?;
+    let text = if args.json { serde_json::to_string(&report)? } else { report.to_text() };
+    print_line(text.trim_end())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Retrains the linear model, reporting each step on standard error.
+fn train(args: TrainArgs) -> Result<ExitCode, BoxError> {
+    let out = args.out.unwrap_or_else(|| std::path::PathBuf::from(scoring::train::SHIPPED_MODEL_PATH));
+    let progress = |step: usize, what: &str| eprintln!("[{step}/4] {what}");
+    progress(1, "reading the vendored twitter-financial-news splits");
+    let train_set = scoring::train::vendored("train")?;
+    let valid_set = scoring::train::vendored("valid")?;
+    progress(2, "fitting on train and calibrating the temperature on valid");
+    let held_out = scoring::train::calibrate(scoring::train::fit(&train_set), &valid_set);
+    let m = scoring::train::evaluate(&held_out, &valid_set);
+    eprintln!(
+        "      train-only model on valid ({} rows): accuracy {:.4}, macro-F1 {:.4}, log-loss {:.4}, temperature {}",
+        m.examples,
+        m.accuracy,
+        m.macro_f1,
+        m.log_loss,
+        held_out.temperature()
+    );
+    progress(3, "refitting on train + valid with that temperature");
+    let shipped = scoring::train::train_shipped()?;
+    std::fs::write(&out, shipped.to_json()).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    print_line(&format!("wrote {} ({} features)", out.display(), shipped.vocabulary_size()))?;
+    if let Some(path) = args.eval {
+        progress(4, &format!("measuring on {}", path.display()));
+        let examples = scoring::eval::read_labelled(&path)?;
+        let scorer = scoring::Scorer::new(Box::new(std::sync::Arc::new(shipped)));
+        let report = scoring::eval::evaluate(&scorer, &examples)?;
+        print_line(report.to_text().trim_end())?;
+    } else {
+        progress(4, "done (pass --eval FILE to measure on a labelled file)");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,7 @@
 //! `sentiment-analyzer`: the whole service on one machine. `serve` runs the API on an
 //! embedded (or DynamoDB) store and ingests on a schedule; `ingest` runs the pipeline;
-//! `score` scores text; `create-table` prepares a DynamoDB table.
+//! `score` scores text; `eval` measures a model; `train` rebuilds the linear model;
+//! `create-table` prepares a DynamoDB table.
 
 mod cli;
 mod commands;
@@ -19,18 +20,22 @@ fn main() -> ExitCode {
         Command::Serve(args) => overrides
             .with_store(&args.store)
             .with_pipeline(&args.pipeline)
+            .with_model(&args.model)
             .with(startup::settings::ADDR, args.addr.as_ref())
             .with(startup::settings::INGEST_EVERY, args.every.as_ref()),
         Command::Ingest(args) => overrides
             .with_store(&args.store)
             .with_pipeline(&args.pipeline)
+            .with_model(&args.model)
             .with(startup::settings::INGEST_EVERY, args.every.as_ref()),
         Command::CreateTable(args) => {
             // create-table is for DynamoDB whatever the default store is.
             let store = args.store.clone().or_else(|| Some("dynamodb".into()));
             overrides.with_store(&cli::StoreArgs { store, ..args.clone() })
         }
-        Command::Score(_) => overrides,
+        Command::Score(args) => overrides.with_model(&args.model),
+        Command::Eval(args) => overrides.with_model(&args.model),
+        Command::Train(_) => overrides,
     };
     let settings = match overrides.settings() {
         Ok(settings) => settings,

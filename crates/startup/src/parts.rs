@@ -1,9 +1,10 @@
 //! Building what the settings name, once per process (per Lambda container, in its init
-//! phase): the store, the news sources, the pipeline.
+//! phase): the store, the news sources, the sentiment model, the pipeline.
 
 use std::sync::Arc;
 
 use domain::Clock;
+use domain::model::SentimentModel;
 use domain::source::NewsSource;
 use domain::store::Store;
 use ingestion::{Pipeline, PipelineConfig};
@@ -21,6 +22,8 @@ pub enum StartupError {
     Embedded(#[from] store_embedded::OpenError),
     #[error("cannot set up DynamoDB")]
     DynamoDb(#[from] store_dynamodb::ConnectError),
+    #[error("cannot load the sentiment model")]
+    Model(#[from] scoring::SelectError),
     #[error("cannot build the news clients")]
     Sources(#[from] domain::source::SourceError),
     #[error("{0} is a Secrets Manager ARN; reading secrets is not available in this build")]
@@ -74,19 +77,48 @@ pub fn pipeline(
     clock: Arc<dyn Clock>,
 ) -> Result<Pipeline, StartupError> {
     let sources = sources(settings, Arc::clone(&clock))?;
-    Ok(assemble(settings, sources, store, clock))
+    assemble(settings, sources, store, clock)
+}
+
+/// The sentiment model the settings name, loaded once; the log line says which one runs.
+pub fn scorer(settings: &Settings) -> Result<scoring::Scorer, StartupError> {
+    let selected = scoring::select(settings.model.kind, settings.model.dir.as_deref())?;
+    tracing::info!(
+        model = selected.scorer.kind().as_str(),
+        version = selected.scorer.version(),
+        "{}",
+        selected.reason
+    );
+    Ok(selected.scorer)
+}
+
+/// [`scorer`] behind the domain's model port, for the pipeline.
+pub fn model(settings: &Settings) -> Result<Arc<dyn SentimentModel>, StartupError> {
+    Ok(Arc::new(scorer(settings)?))
 }
 
 /// Sources first, then the store: a missing key is reported before any connection is made.
 pub async fn ingestion(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Pipeline, StartupError> {
     let sources = sources(settings, Arc::clone(&clock))?;
+    let model = model(settings)?;
     let store = store(settings, Arc::clone(&clock)).await?;
-    Ok(assemble(settings, sources, store, clock))
+    Ok(assemble_with(settings, sources, model, store, clock))
 }
 
 fn assemble(
     settings: &Settings,
     sources: Vec<Arc<dyn NewsSource>>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<Pipeline, StartupError> {
+    let model = model(settings)?;
+    Ok(assemble_with(settings, sources, model, store, clock))
+}
+
+fn assemble_with(
+    settings: &Settings,
+    sources: Vec<Arc<dyn NewsSource>>,
+    model: Arc<dyn SentimentModel>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
 ) -> Pipeline {
@@ -100,5 +132,5 @@ fn assemble(
         lookback: settings.lookback,
         write_concurrency: 8,
     };
-    Pipeline::new(store, sources, scoring::shipped(), clock, config)
+    Pipeline::new(store, sources, model, clock, config)
 }

@@ -162,6 +162,18 @@ pub const FINNHUB_BASE_URL: Variable = Variable {
     default: sources::finnhub::DEFAULT_BASE_URL,
     help: "Finnhub API base URL (for proxies and tests)",
 };
+pub const MODEL: Variable = Variable {
+    name: "SENTIMENT_MODEL",
+    flag: Some("--model"),
+    default: "encoder if its weights are found, else linear",
+    help: "sentiment model: encoder (fine-tuned MiniLM; start-up fails if its weights are missing) or linear (word counts, compiled in, microseconds per headline)",
+};
+pub const MODEL_DIR: Variable = Variable {
+    name: "SENTIMENT_MODEL_DIR",
+    flag: Some("--model-dir"),
+    default: "<executable's dir>/model/encoder, else the source checkout's crates/scoring/model/encoder",
+    help: "directory of the encoder's files (config.json, vocab.txt, model.int8.safetensors, SHA256SUMS)",
+};
 
 /// Every variable the service reads.
 pub const VARIABLES: &[Variable] = &[
@@ -187,6 +199,8 @@ pub const VARIABLES: &[Variable] = &[
     FINNHUB_SECRET_ARN,
     TIINGO_BASE_URL,
     FINNHUB_BASE_URL,
+    MODEL,
+    MODEL_DIR,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -242,6 +256,15 @@ pub struct Vendor {
     pub key: Option<KeySource>,
 }
 
+/// Which sentiment model to run, and where the encoder's files are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModelSettings {
+    /// None: the encoder when its weights are found, else the linear model.
+    pub kind: Option<scoring::ModelKind>,
+    /// None: search `scoring::encoder::default_dirs()`.
+    pub dir: Option<PathBuf>,
+}
+
 #[derive(Debug)]
 pub struct Settings {
     pub host: Host,
@@ -259,6 +282,7 @@ pub struct Settings {
     pub cors: api::cors::AllowedOrigins,
     pub tiingo: Vendor,
     pub finnhub: Vendor,
+    pub model: ModelSettings,
 }
 
 /// Reads variables through `get`, trimming values and treating empty ones as unset.
@@ -400,6 +424,13 @@ impl Settings {
         let rate_limits = r.parse(RATE_LIMITS, api::RateLimits::parse)?.unwrap_or_default();
         let trusted_proxies = r.parse(TRUSTED_PROXIES, api::TrustedProxies::parse)?.unwrap_or_default();
         let cors = r.parse(CORS_ORIGINS, api::cors::AllowedOrigins::parse)?.unwrap_or_default();
+        let model = ModelSettings {
+            kind: r.parse(MODEL, |raw| {
+                raw.parse::<scoring::ModelKind>()
+                    .map_err(|_| format!("must be encoder or linear, got {:?}", domain::text::preview(raw)))
+            })?,
+            dir: r.raw(MODEL_DIR).map(PathBuf::from),
+        };
         Ok(Self {
             host,
             store,
@@ -416,6 +447,7 @@ impl Settings {
             cors,
             tiingo,
             finnhub,
+            model,
         })
     }
 }
@@ -461,10 +493,24 @@ mod tests {
             (vec![("SENTIMENT_INGEST_EVERY", "0s")], "SENTIMENT_INGEST_EVERY"),
             (vec![("SENTIMENT_ADDR", "nowhere")], "SENTIMENT_ADDR"),
             (vec![("SENTIMENT_SOURCE", "rss")], "SENTIMENT_SOURCE"),
+            (vec![("SENTIMENT_MODEL", "bert")], "--model (SENTIMENT_MODEL)"),
         ] {
             let err = settings(Host::Cli, &vars).unwrap_err();
             assert!(err.to_string().contains(named), "{err}");
         }
+    }
+
+    #[test]
+    fn model_choice_and_directory() {
+        let default = settings(Host::Lambda, &[("FINNHUB_SECRET_ARN", "arn:aws:secretsmanager:x")]).unwrap();
+        assert_eq!(default.model, ModelSettings { kind: None, dir: None });
+        let chosen =
+            settings(Host::Cli, &[("SENTIMENT_MODEL", "Linear"), ("SENTIMENT_MODEL_DIR", "/opt/model")])
+                .unwrap();
+        assert_eq!(
+            chosen.model,
+            ModelSettings { kind: Some(scoring::ModelKind::Linear), dir: Some("/opt/model".into()) }
+        );
     }
 
     #[test]

@@ -1,0 +1,58 @@
+//! Per-headline latency of each model, batched and one at a time, and the encoder's load
+//! time. Run with `RAYON_NUM_THREADS=1` to measure one core, as docs/model.md reports.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use scoring::encoder::CHECKOUT_DIR;
+use scoring::{Classifier, Encoder};
+
+/// 32 self-written news headlines from the encoder's validation split.
+fn headlines() -> Vec<String> {
+    let tsv = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/news-sentences/valid.tsv"))
+        .expect("the vendored news sentences");
+    tsv.lines().skip(1).filter_map(|l| l.split('\t').next()).take(32).map(str::to_owned).collect()
+}
+
+fn models(c: &mut Criterion) {
+    let texts = headlines();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let n = refs.len() as u64;
+
+    let mut load = c.benchmark_group("load");
+    load.sample_size(10);
+    load.bench_function("encoder", |b| b.iter(|| black_box(Encoder::load(Path::new(CHECKOUT_DIR)).unwrap())));
+    load.finish();
+
+    let encoder = Encoder::load(Path::new(CHECKOUT_DIR)).unwrap();
+    let mut group = c.benchmark_group("encoder");
+    group.sample_size(10).throughput(Throughput::Elements(n));
+    group.bench_function("32 headlines batched", |b| {
+        b.iter(|| black_box(encoder.probabilities(&refs).unwrap()))
+    });
+    group.bench_function("32 headlines one at a time", |b| {
+        b.iter(|| {
+            for t in &refs {
+                black_box(encoder.probabilities(std::slice::from_ref(t)).unwrap());
+            }
+        })
+    });
+    group.finish();
+
+    let linear = Arc::clone(&scoring::shipped());
+    let mut group = c.benchmark_group("linear");
+    group.throughput(Throughput::Elements(n));
+    group.bench_function("32 headlines one at a time", |b| {
+        b.iter(|| {
+            for t in &refs {
+                black_box(linear.probabilities(std::slice::from_ref(t)).unwrap());
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, models);
+criterion_main!(benches);

@@ -1,0 +1,112 @@
+//! The sentiment models through the real binary: `eval`, `score --explain`, model choice.
+
+mod support;
+
+use serde_json::Value;
+use support::{command, run, text};
+
+const FIXTURE: &str = "sentence\tlabel
+Acme beats quarterly estimates and raises its full-year outlook\tpositive
+Shares of Acme plunge after a profit warning\tnegative
+Acme will hold its annual general meeting on Tuesday\tneutral
+Acme cuts guidance as demand weakens\tnegative
+";
+
+fn fixture() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tiny.tsv");
+    std::fs::write(&path, FIXTURE).unwrap();
+    let path = path.display().to_string();
+    (dir, path)
+}
+
+fn eval_json(args: &[&str]) -> Value {
+    let out = run(command(args));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "one JSON object: {stdout}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+#[test]
+fn eval_json_reports_metrics_for_each_model() {
+    let (_dir, path) = fixture();
+    for model in ["encoder", "linear"] {
+        let report = eval_json(&["eval", &path, "--model", model, "--json"]);
+        assert_eq!(report["model"], model, "{report}");
+        assert_eq!(report["examples"], 4);
+        let confusion = report["confusion"].as_array().unwrap();
+        let total: u64 =
+            confusion.iter().flat_map(|r| r.as_array().unwrap()).map(|n| n.as_u64().unwrap()).sum();
+        assert_eq!(total, 4);
+        let support: Vec<u64> =
+            report["classes"].as_array().unwrap().iter().map(|c| c["support"].as_u64().unwrap()).collect();
+        assert_eq!(support, vec![2, 1, 1], "negative, neutral, positive");
+        let accuracy = report["accuracy"].as_f64().unwrap();
+        let diagonal: u64 = (0..3).map(|i| confusion[i][i].as_u64().unwrap()).sum();
+        assert!((accuracy - diagonal as f64 / 4.0).abs() < 1e-12, "{report}");
+        assert!(report["micros_per_text"].as_f64().unwrap() > 0.0);
+    }
+    // These four are clear-cut; the encoder gets them all.
+    let encoder = eval_json(&["eval", &path, "--model", "encoder", "--json"]);
+    assert_eq!(encoder["accuracy"], 1.0, "{encoder}");
+    assert!(encoder["version"].as_str().unwrap().starts_with("minilm-l6-finetuned-int8-"));
+}
+
+#[test]
+fn eval_reads_twitter_csv_labels_and_prints_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tweets.csv");
+    std::fs::write(&path, "text,label\n\"Acme shares plunge, guidance cut\",0\nAcme beats estimates,1\nAcme to present at conference,2\n").unwrap();
+    let out = run(command(&["eval", &path.display().to_string(), "--model", "linear"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for needle in ["accuracy", "macro-F1", "confusion", "µs per text", "examples 3"] {
+        assert!(stdout.contains(needle), "{needle} missing from:\n{stdout}");
+    }
+}
+
+#[test]
+fn eval_refuses_bad_files_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.tsv");
+    std::fs::write(&path, "sentence\tlabel\nfine\tpositive\nodd\tbullish\n").unwrap();
+    let out = run(command(&["eval", &path.display().to_string(), "--model", "linear"]));
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 3") && stderr.contains("bullish"), "{stderr}");
+    let missing = run(command(&["eval", "/nonexistent/file.tsv", "--model", "linear"]));
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("/nonexistent/file.tsv"));
+}
+
+#[test]
+fn score_explain_names_the_words_that_moved_the_score() {
+    let out = run(command(&["score", "--explain", "Acme shares plunge after profit warning"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(line["label"], "negative", "{line}");
+    let words = line["explanation"].as_array().unwrap();
+    assert!(!words.is_empty() && words.len() <= 5, "{line}");
+    assert!(words.iter().any(|w| w["word"] == "plunge" || w["word"] == "warning"), "{line}");
+    // Removing a word that made the headline negative raises the score.
+    assert!(words[0]["effect"].as_f64().unwrap() < 0.0, "{line}");
+}
+
+#[test]
+fn a_required_encoder_that_is_missing_stops_start_up() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(command(&["score", "x"])
+        .env("SENTIMENT_MODEL", "encoder")
+        .env("SENTIMENT_MODEL_DIR", empty.path()));
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("no encoder weights"), "{stderr}");
+
+    // Without SENTIMENT_MODEL the linear model takes over, and says so.
+    let out = run(command(&["score", "Record profit"]).env("SENTIMENT_MODEL_DIR", empty.path()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("sentiment model: linear"), "{}", text(&out.stderr));
+    let line: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(line["model"], "nb-v1");
+}
