@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use domain::table::{aggregates, articles, configurations, runs};
 use domain::{Article, SentimentLabel, Ticker};
 use serde::Serialize;
@@ -26,9 +26,9 @@ fn cached(body: impl Serialize) -> Response {
     response
 }
 
-type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+pub(crate) type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 
-fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
+pub(crate) fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
     // The rejection's own text quotes the input; say what is wrong without echoing it.
     params.map(|Query(p)| p).map_err(|_| {
         ApiError::bad_request(
@@ -128,8 +128,7 @@ pub async fn ticker_sentiment(
     let hours = params::window_hours(&params)?;
     known(&state, &ticker).await?;
     let now = state.clock.now();
-    let buckets = aggregates::load_window(&*state.store, &ticker, now - Duration::hours(hours), now).await?;
-    let view = crate::views::ticker_view(&state, ticker, &buckets, now);
+    let view = crate::views::current(&state, &ticker, hours, now).await?;
     Ok(cached(TickerSentiment { window: window_label(hours), as_of: now, view }))
 }
 
@@ -238,7 +237,7 @@ pub async fn articles(State(state): State<AppState>, params: Params) -> Result<R
 /// Store pages one filtered article request reads at most.
 const MAX_FILTER_PAGES: usize = 10;
 
-fn round(x: f64) -> f64 {
+pub(crate) fn round(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
 }
 

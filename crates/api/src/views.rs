@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use crate::accounts::{PathId, owned};
 use crate::auth::Authenticated;
 use crate::params::{self, window_label};
+use crate::routes::{Params, query, round};
 use crate::{ApiError, AppState};
 
 /// Public views: tickers per request.
@@ -24,10 +25,6 @@ pub const MAX_PUBLIC_TICKERS: usize = 20;
 /// Trend series: tickers per request.
 pub const MAX_TREND_TICKERS: usize = 10;
 pub const MAX_HISTORY_DAYS: i64 = 90;
-
-fn round(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
 
 fn with_cache(body: impl Serialize, cache: &'static str) -> Response {
     let mut response = Json(body).into_response();
@@ -95,7 +92,7 @@ pub(crate) fn ticker_view(
     }
 }
 
-async fn current(
+pub(crate) async fn current(
     state: &AppState,
     ticker: &Ticker,
     hours: i64,
@@ -160,17 +157,6 @@ pub async fn configuration_sentiment(
         },
         PRIVATE,
     ))
-}
-
-type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
-
-fn query(params: Params) -> Result<HashMap<String, String>, ApiError> {
-    params.map(|Query(p)| p).map_err(|_| {
-        ApiError::bad_request(
-            "invalid_parameter",
-            "query string is malformed (it must be UTF-8 key=value pairs)",
-        )
-    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
