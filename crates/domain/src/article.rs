@@ -47,6 +47,8 @@ pub struct RawArticle {
     /// Who published it (a domain for Tiingo, a name for Finnhub).
     pub publisher: String,
     pub published_at: DateTime<Utc>,
+    /// When the vendor picked it up (Tiingo's `crawlDate`), where it says.
+    pub crawled_at: Option<DateTime<Utc>>,
     pub tickers: BTreeSet<Ticker>,
 }
 

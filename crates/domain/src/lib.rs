@@ -21,7 +21,7 @@ pub mod table;
 pub mod text;
 pub mod ticker;
 
-pub use article::{Article, ArticleId, RawArticle, SourceCredit, SourceKind};
+pub use article::{Article, ArticleId, RawArticle, SourceCredit, SourceKind, normalize_title};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use sentiment::{Sentiment, SentimentLabel};
 pub use ticker::Ticker;

@@ -20,8 +20,43 @@ pub enum SourceStatus {
     Ok,
     /// Some requests or some writes failed; the rest were kept.
     Partial,
+    /// Our quota, or the upstream's answer, said stop: calls were held back (not a failure).
+    Throttled,
+    /// The source's circuit breaker was open: it was not called.
+    CircuitOpen,
     /// Nothing from this source could be fetched, or none of it could be stored.
     Failed,
+}
+
+/// A circuit breaker's state, as reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+/// One quota window's state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaWindow {
+    /// `1h`, `1d`, `1mo`, ...
+    pub window: String,
+    /// `calls` or `symbols`.
+    pub resource: String,
+    pub used: u32,
+    pub limit: u32,
+    pub remaining: u32,
+    pub resets_at: DateTime<Utc>,
+}
+
+/// What guards a live source, as the run left it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardState {
+    pub breaker: BreakerState,
+    pub quota: Vec<QuotaWindow>,
+    /// Set while the upstream's own throttling answer holds us off.
+    pub blocked_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +73,11 @@ pub struct SourceSummary {
     /// Items with no ticker to file them under.
     pub skipped: usize,
     /// Items the source sent that could not be used (no id, no headline, bad dates, ...).
-    pub rejected: usize,
+    pub malformed: usize,
+    /// Upstream calls made (each HTTP attempt counts against the quota; this counts calls).
+    pub calls: usize,
+    /// Calls not made, or refused, because a quota was spent or the upstream said wait.
+    pub throttled: usize,
     /// Items published outside the run's time window.
     pub out_of_window: usize,
     /// Stories that could not be written to the store.
@@ -50,6 +89,8 @@ pub struct SourceSummary {
     pub rejected_examples: Vec<String>,
     /// Where the fetch stopped short of everything the source had (caps), in words.
     pub stops: Vec<String>,
+    /// The breaker and quota after the run (live sources only).
+    pub guard: Option<GuardState>,
 }
 
 impl SourceSummary {
@@ -61,13 +102,16 @@ impl SourceSummary {
             duplicates: 0,
             credited: 0,
             skipped: 0,
-            rejected: 0,
+            malformed: 0,
+            calls: 0,
+            throttled: 0,
             out_of_window: 0,
             write_failures: 0,
             errors: 0,
             error_messages: Vec::new(),
             rejected_examples: Vec::new(),
             stops: Vec::new(),
+            guard: None,
         }
     }
 
@@ -79,17 +123,20 @@ impl SourceSummary {
     }
 
     pub fn reject(&mut self, rejected: Tally) {
-        self.rejected += rejected.count;
+        self.malformed += rejected.count;
         let room = Tally::MAX_SAMPLES.saturating_sub(self.rejected_examples.len());
         self.rejected_examples.extend(rejected.samples.into_iter().take(room));
     }
 
-    /// Downgrades the status to at least `status` (ok < partial < failed).
+    /// Downgrades the status to at least `status`
+    /// (ok < partial < throttled < circuit open < failed).
     pub fn degrade(&mut self, status: SourceStatus) {
         let rank = |s: SourceStatus| match s {
             SourceStatus::Ok => 0,
             SourceStatus::Partial => 1,
-            SourceStatus::Failed => 2,
+            SourceStatus::Throttled => 2,
+            SourceStatus::CircuitOpen => 3,
+            SourceStatus::Failed => 4,
         };
         if rank(status) > rank(self.status) {
             self.status = status;
@@ -103,6 +150,8 @@ pub struct RunSummary {
     pub finished_at: DateTime<Utc>,
     /// `ok` when every source is ok, `failed` when every source failed, else `partial`.
     pub status: SourceStatus,
+    /// Why the run ended before doing everything, when it did (its time budget).
+    pub cut_short: Option<String>,
     pub tickers: Vec<Ticker>,
     pub fetched: usize,
     pub new: usize,

@@ -1,6 +1,7 @@
 //! The news source port, implemented by the Tiingo, Finnhub and bundled sample adapters.
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,6 +15,23 @@ pub struct FetchRequest {
     /// and sometimes ignored, so adapters also filter on it themselves.
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
+    /// Per ticker, how far this source's feed has already been read (Tiingo's `crawlDate`),
+    /// so a run asks only for what is new.
+    pub watermarks: BTreeMap<Ticker, DateTime<Utc>>,
+    /// No upstream call starts after this, and one in flight is abandoned at it, so a run
+    /// ends inside its time budget (a Lambda's deadline less a margin).
+    pub stop_at: Option<Instant>,
+}
+
+impl FetchRequest {
+    pub fn new(tickers: Vec<Ticker>, since: DateTime<Utc>, until: DateTime<Utc>) -> Self {
+        Self { tickers, since, until, watermarks: BTreeMap::new(), stop_at: None }
+    }
+
+    /// Whether the time budget is spent.
+    pub fn out_of_time(&self) -> bool {
+        self.stop_at.is_some_and(|at| Instant::now() >= at)
+    }
 }
 
 /// Why a fetch failed. Messages come from upstream bodies with every known credential
@@ -34,12 +52,44 @@ pub enum SourceError {
     Timeout { after: Duration },
     #[error("network error: {0}")]
     Network(String),
+    /// Our own quota tracker refused the call: it was not made.
+    #[error("quota: {message}")]
+    Throttled { message: String, until: Option<DateTime<Utc>> },
+    /// The source's circuit breaker is open: the call was not made.
+    #[error("circuit open; retry in {}s", retry_after.as_secs())]
+    CircuitOpen { retry_after: Duration },
+    /// The run's time budget ran out before or during the call.
+    #[error("the run's time budget ran out")]
+    OutOfTime,
+    /// The shared quota or breaker state could not be read, so the call was not risked.
+    #[error("call guard unavailable: {0}")]
+    GuardUnavailable(String),
 }
 
 impl SourceError {
     /// Whether trying again later can help; bad credentials and missing entitlements cannot.
     pub fn is_transient(&self) -> bool {
         !matches!(self, Self::Unauthorized(_) | Self::Forbidden(_))
+    }
+
+    /// The upstream, or our quota for it, says wait: not a failure of the source.
+    pub fn is_throttle(&self) -> bool {
+        matches!(self, Self::RateLimited { .. } | Self::Throttled { .. })
+    }
+
+    /// Whether no later call in this run can succeed either, so the adapter should stop
+    /// asking: bad credentials, a spent allowance, an open breaker, no time left.
+    pub fn ends_the_run(&self) -> bool {
+        matches!(
+            self,
+            Self::Unauthorized(_)
+                | Self::Forbidden(_)
+                | Self::RateLimited { .. }
+                | Self::Throttled { .. }
+                | Self::CircuitOpen { .. }
+                | Self::OutOfTime
+                | Self::GuardUnavailable(_)
+        )
     }
 }
 
@@ -85,6 +135,11 @@ pub struct Fetched {
     pub stops: Vec<String>,
     /// Requests that failed while others succeeded (one ticker of many, a later page).
     pub partial_errors: Vec<SourceError>,
+    /// Per ticker, how far the feed is now read, for sources that keep watermarks. Only set
+    /// when the read reached the old watermark (nothing in between was skipped).
+    pub watermarks: BTreeMap<Ticker, DateTime<Utc>>,
+    /// Upstream calls made.
+    pub calls: usize,
 }
 
 impl Fetched {
@@ -95,6 +150,8 @@ impl Fetched {
         self.out_of_window += other.out_of_window;
         self.stops.extend(other.stops);
         self.partial_errors.extend(other.partial_errors);
+        self.watermarks.extend(other.watermarks);
+        self.calls += other.calls;
     }
 
     /// Keeps the articles published in `[since, until]` and counts the rest.
@@ -109,4 +166,9 @@ impl Fetched {
 pub trait NewsSource: Send + Sync {
     fn kind(&self) -> SourceKind;
     async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, SourceError>;
+
+    /// The breaker and quota guarding this source, for live sources.
+    async fn guard_state(&self) -> Option<crate::run::GuardState> {
+        None
+    }
 }

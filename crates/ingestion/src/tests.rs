@@ -2,11 +2,11 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
-use domain::FakeClock;
 use domain::configuration::{ConfigName, Configuration, ConfigurationId, WeightedTicker};
 use domain::run::SourceStatus;
 use domain::source::Fetched;
 use domain::table::{aggregates, articles as article_table};
+use domain::{ArticleId, FakeClock};
 use sources::sample::{self, SampleSource};
 use store_embedded::EmbeddedStore;
 
@@ -71,6 +71,7 @@ fn raw(source: SourceKind, id: &str, title: &str, tickers: &[&str]) -> RawArticl
         url: format!("https://example.test/{id}"),
         publisher: "example".into(),
         published_at: Utc.with_ymd_and_hms(2026, 11, 28, 10, 30, 0).unwrap(),
+        crawled_at: None,
         tickers: tickers.iter().map(|t| Ticker::parse(t).unwrap()).collect(),
     }
 }

@@ -4,13 +4,14 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::source::{FetchRequest, Fetched, NewsSource, SourceError};
 use domain::{RawArticle, SourceKind, Ticker};
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::body::{self, Shape};
+use crate::guard::Guard;
 use crate::http::{HttpConfig, Vendor, excerpt};
 use crate::{Limits, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, parse_tickers};
 
@@ -115,26 +116,88 @@ fn normalize(item: NewsItem, symbol: &Ticker) -> Result<RawArticle, String> {
         url: item.url.unwrap_or_default(),
         publisher: item.source.unwrap_or_default(),
         published_at,
+        crawled_at: None,
         tickers,
     })
 }
+
+/// Finnhub's company news has no paging: a long range comes back cut short (a month once
+/// held exactly 500 items). Ranges are asked at most this long, and an answer at least
+/// `split_at` items long is asked again in halves until a day is reached.
+const MAX_RANGE_DAYS: i64 = 7;
+const DEFAULT_SPLIT_AT: usize = 200;
 
 #[derive(Debug)]
 pub struct FinnhubClient {
     vendor: Vendor,
     limits: Limits,
+    split_at: usize,
 }
 
 impl FinnhubClient {
     pub fn new(base_url: &str, token: SecretString, config: HttpConfig) -> Result<Self, SourceError> {
         let auth: (&'static str, fn(&str) -> String) = ("X-Finnhub-Token", str::to_owned);
-        Ok(Self { vendor: Vendor::new(base_url, token, config, auth)?, limits: Limits::default() })
+        Ok(Self {
+            vendor: Vendor::new(base_url, token, config, auth)?,
+            limits: Limits::default(),
+            split_at: DEFAULT_SPLIT_AT,
+        })
     }
 
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
+
+    /// An answer with at least this many items is taken as possibly cut short.
+    pub fn with_split_at(mut self, items: usize) -> Self {
+        self.split_at = items.max(1);
+        self
+    }
+
+    /// Every call goes through the source's breaker and quota.
+    pub fn with_guard(mut self, guard: Guard) -> Self {
+        self.vendor = self.vendor.guarded(guard);
+        self
+    }
+
+    pub fn guard(&self) -> Option<&Guard> {
+        self.vendor.guard()
+    }
+
+    /// One symbol over one range of days.
+    async fn ask(
+        &self,
+        symbol: &Ticker,
+        from: NaiveDate,
+        to: NaiveDate,
+        request: &FetchRequest,
+    ) -> Result<Fetched, SourceError> {
+        let from = from.format("%Y-%m-%d").to_string();
+        let to = to.format("%Y-%m-%d").to_string();
+        let query = [("symbol", symbol.as_str()), ("from", from.as_str()), ("to", to.as_str())];
+        let max_items = self.limits.max_items_per_response;
+        self.vendor
+            .call("/company-news", &query, &[symbol.as_str()], request.stop_at, |r| {
+                parse_capped(r.status, r.header("x-ratelimit-reset"), Utc::now(), symbol, &r.body, max_items)
+            })
+            .await
+    }
+}
+
+/// `[from, to]` in pieces of at most `MAX_RANGE_DAYS` days, newest first.
+fn day_ranges(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut end = to;
+    while end >= from {
+        let start = (end - chrono::Duration::days(MAX_RANGE_DAYS - 1)).max(from);
+        out.push((start, end));
+        match start.pred_opt() {
+            Some(before) => end = before,
+            None => break,
+        }
+    }
+    out
 }
 
 #[async_trait]
@@ -143,12 +206,15 @@ impl NewsSource for FinnhubClient {
         SourceKind::Finnhub
     }
 
+    async fn guard_state(&self) -> Option<domain::run::GuardState> {
+        self.vendor.guard()?.state().await
+    }
+
     async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        let from = request.since.format("%Y-%m-%d").to_string();
-        let to = request.until.format("%Y-%m-%d").to_string();
         let mut out = Fetched::default();
         let mut succeeded = 0;
-        for (position, symbol) in request.tickers.iter().enumerate() {
+        let mut seen = std::collections::HashSet::new();
+        'symbols: for (position, symbol) in request.tickers.iter().enumerate() {
             if out.articles.len() >= self.limits.max_items_per_run {
                 out.stops.push(format!(
                     "finnhub: stopped at {} items, the most one run takes; {} of {} symbols were not asked",
@@ -158,42 +224,42 @@ impl NewsSource for FinnhubClient {
                 ));
                 break;
             }
-            let query = [("symbol", symbol.as_str()), ("from", from.as_str()), ("to", to.as_str())];
-            let parsed = match self.vendor.get("/company-news", &query).await {
-                Ok(r) => parse_capped(
-                    r.status,
-                    r.header("x-ratelimit-reset"),
-                    Utc::now(),
-                    symbol,
-                    &r.body,
-                    self.limits.max_items_per_response,
-                ),
-                Err(e) => Err(e),
-            };
-            match parsed {
-                Ok(fetched) => {
-                    succeeded += 1;
-                    out.absorb(fetched);
-                }
-                // Bad credentials, a spent allowance or an unreachable host (after retries)
-                // will not get better on the next symbol.
-                Err(
-                    e @ (SourceError::Unauthorized(_)
-                    | SourceError::Forbidden(_)
-                    | SourceError::RateLimited { .. }
-                    | SourceError::Network(_)),
-                ) => {
-                    if succeeded == 0 {
-                        return Err(e);
+            let mut ranges = day_ranges(request.since.date_naive(), request.until.date_naive());
+            ranges.reverse();
+            while let Some((from, to)) = ranges.pop() {
+                out.calls += 1;
+                match self.ask(symbol, from, to, request).await {
+                    Ok(mut fetched) => {
+                        succeeded += 1;
+                        let answered = fetched.articles.len() + fetched.rejected.count;
+                        // An answer cut by our own item cap is garbage, not a long range: no split.
+                        if answered >= self.split_at && fetched.stops.is_empty() && from < to {
+                            // Possibly cut short: ask again in halves, keeping what came.
+                            let middle = from + (to - from) / 2;
+                            ranges.push((from, middle));
+                            if let Some(next) = middle.succ_opt() {
+                                ranges.push((next, to));
+                            }
+                        }
+                        fetched.articles.retain(|a| seen.insert(a.source_item_id.clone()));
+                        out.absorb(fetched);
                     }
-                    let left = request.tickers.len() - position - 1;
-                    out.partial_errors.push(e);
-                    if left > 0 {
-                        out.stops.push(format!("finnhub: {left} symbols were not asked after that error"));
+                    // Bad credentials, a spent allowance, an open breaker, no time left:
+                    // the next symbol will not do better.
+                    Err(e) if e.ends_the_run() => {
+                        if succeeded == 0 {
+                            return Err(e);
+                        }
+                        let left = request.tickers.len() - position - 1;
+                        out.partial_errors.push(e);
+                        if left > 0 {
+                            out.stops
+                                .push(format!("finnhub: {left} symbols were not asked after that error"));
+                        }
+                        break 'symbols;
                     }
-                    break;
+                    Err(e) => out.partial_errors.push(e),
                 }
-                Err(e) => out.partial_errors.push(e),
             }
         }
         if succeeded == 0
@@ -203,5 +269,17 @@ impl NewsSource for FinnhubClient {
         }
         out.keep_window(request.since, request.until);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_ranges_are_cut_into_weeks_newest_first() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        assert_eq!(day_ranges(day(1), day(1)), vec![(day(1), day(1))]);
+        assert_eq!(day_ranges(day(1), day(15)), vec![(day(9), day(15)), (day(2), day(8)), (day(1), day(1))]);
     }
 }

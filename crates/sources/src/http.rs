@@ -2,10 +2,14 @@
 //! redirects, and reading a body without trusting its size, its status code or its echo of
 //! our credentials.
 
-use std::time::Duration;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use domain::source::SourceError;
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::guard::Guard;
 
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
@@ -54,15 +58,35 @@ impl Response {
     }
 }
 
-/// Sends a request built by `build`, retrying transient failures with linear backoff.
-async fn send(
+/// Sends a request built by `build`, retrying transient failures with linear backoff. Every
+/// attempt first reserves quota (`reserve`); when a retry cannot, the last answer stands.
+/// Nothing is sent after `stop_at`, and an attempt still running then is abandoned.
+async fn send<R, F>(
     config: &HttpConfig,
     key: &str,
+    stop_at: Option<Instant>,
+    reserve: R,
     build: impl Fn() -> reqwest::RequestBuilder,
-) -> Result<Response, SourceError> {
+) -> Result<Response, SourceError>
+where
+    R: Fn() -> F,
+    F: Future<Output = Result<(), SourceError>>,
+{
     let mut attempt = 0;
+    // The previous attempt's answer, which stands when no further attempt can be made.
+    let mut last: Option<Result<Response, SourceError>> = None;
     loop {
-        let result = send_once(config, key, build()).await;
+        if stop_at.is_some_and(|at| Instant::now() >= at) {
+            return last.unwrap_or(Err(SourceError::OutOfTime));
+        }
+        if let Err(refused) = reserve().await {
+            return last.unwrap_or(Err(refused));
+        }
+        let once = send_once(config, key, build());
+        let result = match stop_at {
+            Some(at) => tokio::time::timeout_at(at.into(), once).await.unwrap_or(Err(SourceError::OutOfTime)),
+            None => once.await,
+        };
         let transient = match &result {
             Ok(response) => response.status >= 500,
             Err(SourceError::Network(_) | SourceError::Timeout { .. }) => true,
@@ -72,6 +96,7 @@ async fn send(
             return result;
         }
         attempt += 1;
+        last = Some(result);
         let backoff = config.retry_backoff * attempt;
         if !backoff.is_zero() {
             tokio::time::sleep(backoff).await;
@@ -164,6 +189,8 @@ pub(crate) struct Vendor {
     key: SecretString,
     /// Header name and how the key is written into it.
     auth: (&'static str, fn(&str) -> String),
+    /// The breaker and quota every call goes through; none for tests of the bare client.
+    guard: Option<Arc<Guard>>,
 }
 
 impl std::fmt::Debug for Vendor {
@@ -185,15 +212,45 @@ impl Vendor {
             base_url: base_url.trim_end_matches('/').to_owned(),
             key,
             auth,
+            guard: None,
         })
     }
 
-    /// GET `path` with the query and the key header, retrying transient failures.
-    pub(crate) async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Response, SourceError> {
+    pub(crate) fn guarded(mut self, guard: Guard) -> Self {
+        self.guard = Some(Arc::new(guard));
+        self
+    }
+
+    pub(crate) fn guard(&self) -> Option<&Guard> {
+        self.guard.as_deref()
+    }
+
+    /// One logical call: GET `path` with the query and the key header, retrying transient
+    /// failures, then `parse` the answer. With a guard, the breaker must allow the call,
+    /// each attempt must reserve quota (naming `symbols`, for per-symbol allowances), and the
+    /// parsed outcome is reported back to both.
+    pub(crate) async fn call<T>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        symbols: &[&str],
+        stop_at: Option<Instant>,
+        parse: impl FnOnce(Response) -> Result<T, SourceError>,
+    ) -> Result<T, SourceError> {
+        if stop_at.is_some_and(|at| Instant::now() >= at) {
+            return Err(SourceError::OutOfTime);
+        }
         let url = format!("{}{path}", self.base_url);
         let (header, render) = self.auth;
         let key = self.key.expose_secret();
-        send(&self.config, key, || self.client.get(&url).header(header, render(key)).query(query)).await
+        let build = || self.client.get(&url).header(header, render(key)).query(query);
+        let Some(guard) = self.guard.as_deref() else {
+            return send(&self.config, key, stop_at, || async { Ok(()) }, build).await.and_then(parse);
+        };
+        let permit = guard.admit().await?;
+        let result = send(&self.config, key, stop_at, || guard.reserve(symbols), build).await.and_then(parse);
+        guard.settle(permit, &result).await;
+        result
     }
 }
 

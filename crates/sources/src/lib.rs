@@ -3,6 +3,7 @@
 
 mod body;
 pub mod finnhub;
+pub mod guard;
 mod http;
 pub mod sample;
 pub mod tiingo;
@@ -10,10 +11,11 @@ pub mod tiingo;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use domain::Ticker;
 use domain::article::MAX_TICKERS_PER_ARTICLE;
 use domain::source::{NewsSource, SourceError};
+use domain::{SourceKind, Ticker};
 
+pub use guard::{Guard, Guards};
 pub use http::{HttpConfig, REDACTED};
 
 /// Headlines longer than this are cut (no real headline is; garbage sometimes is).
@@ -61,18 +63,24 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// The live sources for whichever vendors have credentials.
+/// The live sources for whichever vendors have credentials, each behind its breaker and
+/// quota.
 pub fn live_sources(
     tiingo: Option<Credentials>,
     finnhub: Option<Credentials>,
     http: &HttpConfig,
+    guards: &Guards,
 ) -> Result<Vec<Arc<dyn NewsSource>>, SourceError> {
     let mut out: Vec<Arc<dyn NewsSource>> = Vec::new();
     if let Some(c) = tiingo {
-        out.push(Arc::new(tiingo::TiingoClient::new(&c.base_url, c.api_key, http.clone())?));
+        let client = tiingo::TiingoClient::new(&c.base_url, c.api_key, http.clone())?
+            .with_guard(guards.for_source(SourceKind::Tiingo, http));
+        out.push(Arc::new(client));
     }
     if let Some(c) = finnhub {
-        out.push(Arc::new(finnhub::FinnhubClient::new(&c.base_url, c.api_key, http.clone())?));
+        let client = finnhub::FinnhubClient::new(&c.base_url, c.api_key, http.clone())?
+            .with_guard(guards.for_source(SourceKind::Finnhub, http));
+        out.push(Arc::new(client));
     }
     Ok(out)
 }

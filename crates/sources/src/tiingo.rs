@@ -5,13 +5,14 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::source::{FetchRequest, Fetched, NewsSource, SourceError};
 use domain::{RawArticle, SourceKind};
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::body::{self, Shape};
+use crate::guard::Guard;
 use crate::http::{HttpConfig, Vendor, excerpt};
 use crate::{Limits, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clean_text, parse_tickers};
 
@@ -26,6 +27,7 @@ pub struct NewsItem {
     pub url: Option<String>,
     pub description: Option<String>,
     pub published_date: String,
+    pub crawl_date: Option<String>,
     pub source: Option<String>,
     #[serde(default)]
     pub tickers: Vec<String>,
@@ -89,9 +91,18 @@ fn normalize(item: NewsItem) -> Result<RawArticle, String> {
         url: item.url.unwrap_or_default(),
         publisher: item.source.unwrap_or_default(),
         published_at,
+        // A missing or unreadable crawlDate only costs the watermark its precision.
+        crawled_at: item
+            .crawl_date
+            .as_deref()
+            .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.with_timezone(&Utc)),
         tickers: parse_tickers(item.tickers.iter().map(String::as_str)),
     })
 }
+
+/// How far before a ticker's watermark a run reads again, for items Tiingo files late.
+pub const WATERMARK_OVERLAP: Duration = Duration::minutes(10);
 
 #[derive(Debug)]
 pub struct TiingoClient {
@@ -122,6 +133,16 @@ impl TiingoClient {
         self.limits = limits;
         self
     }
+
+    /// Every call goes through the source's breaker and quota.
+    pub fn with_guard(mut self, guard: Guard) -> Self {
+        self.vendor = self.vendor.guarded(guard);
+        self
+    }
+
+    pub fn guard(&self) -> Option<&Guard> {
+        self.vendor.guard()
+    }
 }
 
 #[async_trait]
@@ -130,17 +151,37 @@ impl NewsSource for TiingoClient {
         SourceKind::Tiingo
     }
 
+    async fn guard_state(&self) -> Option<domain::run::GuardState> {
+        self.vendor.guard()?.state().await
+    }
+
+    /// Pages the feed newest crawled first. With a watermark for every ticker asked about,
+    /// paging stops once it reaches items crawled before the oldest of them (less
+    /// [`WATERMARK_OVERLAP`]), so a run reads only what is new; when it got that far (or to
+    /// the end of the feed), every ticker's watermark moves up to the newest crawl seen.
     async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, SourceError> {
         if request.tickers.is_empty() {
             return Ok(Fetched::default());
         }
-        let tickers =
-            request.tickers.iter().map(|t| t.as_str().to_ascii_lowercase()).collect::<Vec<_>>().join(",");
-        let start = request.since.format("%Y-%m-%d").to_string();
+        let symbols: Vec<String> = request.tickers.iter().map(|t| t.as_str().to_ascii_lowercase()).collect();
+        let symbol_refs: Vec<&str> = symbols.iter().map(String::as_str).collect();
+        let tickers = symbols.join(",");
+        // Read back to the oldest watermark, or the whole window for a ticker without one.
+        let resume_from = request
+            .tickers
+            .iter()
+            .map(|t| request.watermarks.get(t).map(|w| *w - WATERMARK_OVERLAP))
+            .collect::<Option<Vec<_>>>()
+            .and_then(|marks| marks.into_iter().min())
+            .filter(|mark| *mark > request.since);
+        let since = resume_from.unwrap_or(request.since);
+        let start = since.format("%Y-%m-%d").to_string();
         let end = request.until.format("%Y-%m-%d").to_string();
         let page_size = self.page_size as usize;
         let mut out = Fetched::default();
         let mut seen = HashSet::new();
+        let mut newest_crawl: Option<DateTime<Utc>> = None;
+        let mut complete = false;
         for page in 0..self.max_pages {
             let offset = (page * self.page_size).to_string();
             let limit = self.page_size.to_string();
@@ -150,13 +191,16 @@ impl NewsSource for TiingoClient {
                 ("endDate", end.as_str()),
                 ("limit", limit.as_str()),
                 ("offset", offset.as_str()),
-                ("sortBy", "publishedDate"),
+                ("sortBy", "crawlDate"),
             ];
             let max_items = self.limits.max_items_per_response.max(page_size);
-            let result = match self.vendor.get("/tiingo/news", &query).await {
-                Ok(response) => parse_news_capped(response.status, &response.body, max_items),
-                Err(e) => Err(e),
-            };
+            out.calls += 1;
+            let result = self
+                .vendor
+                .call("/tiingo/news", &query, &symbol_refs, request.stop_at, |response| {
+                    parse_news_capped(response.status, &response.body, max_items)
+                })
+                .await;
             let mut fetched = match result {
                 Ok(fetched) => fetched,
                 Err(e) if page == 0 => return Err(e),
@@ -170,8 +214,15 @@ impl NewsSource for TiingoClient {
             let broke_off = !fetched.partial_errors.is_empty() || !fetched.stops.is_empty();
             // The feed moves while we page: an item may appear on two pages.
             fetched.articles.retain(|a| seen.insert(a.source_item_id.clone()));
+            let crawls = fetched.articles.iter().filter_map(|a| a.crawled_at);
+            newest_crawl = newest_crawl.into_iter().chain(crawls.clone()).max();
+            let reached_watermark = resume_from.is_some_and(|mark| crawls.clone().any(|c| c < mark));
             out.absorb(fetched);
-            if page_len < page_size || broke_off {
+            if broke_off {
+                break;
+            }
+            if page_len < page_size || reached_watermark {
+                complete = true;
                 break;
             }
             if out.articles.len() >= self.limits.max_items_per_run {
@@ -186,6 +237,12 @@ impl NewsSource for TiingoClient {
                     "tiingo: stopped after {} pages of {page_size}, the most one run reads; older news may not have been fetched",
                     self.max_pages
                 ));
+            }
+        }
+        if complete && let Some(newest) = newest_crawl {
+            for ticker in &request.tickers {
+                let old = request.watermarks.get(ticker).copied();
+                out.watermarks.insert(ticker.clone(), old.map_or(newest, |o| o.max(newest)));
             }
         }
         // Tiingo's date filter is coarse and sometimes ignored: filter here too.

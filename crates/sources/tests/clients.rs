@@ -28,11 +28,11 @@ fn fast() -> HttpConfig {
 }
 
 fn request(tickers: &[&str]) -> FetchRequest {
-    FetchRequest {
-        tickers: tickers.iter().map(|t| Ticker::parse(t).unwrap()).collect(),
-        since: Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap(),
-        until: Utc.with_ymd_and_hms(2025, 3, 6, 0, 0, 0).unwrap(),
-    }
+    FetchRequest::new(
+        tickers.iter().map(|t| Ticker::parse(t).unwrap()).collect(),
+        Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2025, 3, 6, 0, 0, 0).unwrap(),
+    )
 }
 
 fn tiingo_item(id: i64) -> serde_json::Value {

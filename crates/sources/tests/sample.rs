@@ -12,7 +12,7 @@ use sources::sample::{self, SampleSource};
 async fn corpus_is_recent_wide_and_overlapping() {
     let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
     let clock = Arc::new(FakeClock::at(now));
-    let request = FetchRequest { tickers: sample::tickers(), since: now - Duration::days(60), until: now };
+    let request = FetchRequest::new(sample::tickers(), now - Duration::days(60), now);
     let mut by_source: HashMap<SourceKind, Vec<domain::RawArticle>> = HashMap::new();
     for source in SampleSource::both(clock.clone()) {
         let fetched = source.fetch(&request).await.unwrap();
@@ -41,7 +41,7 @@ async fn corpus_is_filtered_by_ticker_and_time() {
     let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
     let clock = Arc::new(FakeClock::at(now));
     let aapl = domain::Ticker::parse("AAPL").unwrap();
-    let request = FetchRequest { tickers: vec![aapl.clone()], since: now - Duration::days(2), until: now };
+    let request = FetchRequest::new(vec![aapl.clone()], now - Duration::days(2), now);
     let source = SampleSource::new(SourceKind::Finnhub, clock);
     let fetched = source.fetch(&request).await.unwrap();
     assert!(!fetched.articles.is_empty());

@@ -10,7 +10,7 @@ use domain::store::Store;
 use ingestion::{Pipeline, PipelineConfig};
 use secrecy::SecretString;
 use sources::sample::SampleSource;
-use sources::{Credentials, HttpConfig};
+use sources::{Credentials, Guards, HttpConfig};
 use store_dynamodb::DynamoStore;
 use store_embedded::EmbeddedStore;
 
@@ -56,17 +56,35 @@ fn credentials(vendor: &Vendor, name: &'static str) -> Result<Option<Credentials
     }
 }
 
-pub fn sources(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Vec<Arc<dyn NewsSource>>, StartupError> {
+/// Refuses live news without a key before any connection is made.
+pub fn check_keys(settings: &Settings) -> Result<(), StartupError> {
+    if settings.source == SourceChoice::Live
+        && settings.tiingo.key.is_none()
+        && settings.finnhub.key.is_none()
+    {
+        return Err(StartupError::NoKeys);
+    }
+    Ok(())
+}
+
+/// The news sources; live ones go through their breaker and quota, kept in `store`.
+pub fn sources(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<Vec<Arc<dyn NewsSource>>, StartupError> {
+    check_keys(settings)?;
     match settings.source {
         SourceChoice::Sample => Ok(SampleSource::both(clock)),
-        SourceChoice::Live if settings.tiingo.key.is_none() && settings.finnhub.key.is_none() => {
-            Err(StartupError::NoKeys)
+        SourceChoice::Live => {
+            let guards = Guards { store, clock, quotas: settings.quotas.clone(), breaker: settings.breaker };
+            Ok(sources::live_sources(
+                credentials(&settings.tiingo, "TIINGO_SECRET_ARN")?,
+                credentials(&settings.finnhub, "FINNHUB_SECRET_ARN")?,
+                &HttpConfig::default(),
+                &guards,
+            )?)
         }
-        SourceChoice::Live => Ok(sources::live_sources(
-            credentials(&settings.tiingo, "TIINGO_SECRET_ARN")?,
-            credentials(&settings.finnhub, "FINNHUB_SECRET_ARN")?,
-            &HttpConfig::default(),
-        )?),
     }
 }
 
@@ -76,7 +94,7 @@ pub fn pipeline(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
 ) -> Result<Pipeline, StartupError> {
-    let sources = sources(settings, Arc::clone(&clock))?;
+    let sources = sources(settings, Arc::clone(&store), Arc::clone(&clock))?;
     assemble(settings, sources, store, clock)
 }
 
@@ -99,9 +117,10 @@ pub fn model(settings: &Settings) -> Result<Arc<dyn SentimentModel>, StartupErro
 
 /// Sources first, then the store: a missing key is reported before any connection is made.
 pub async fn ingestion(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Pipeline, StartupError> {
-    let sources = sources(settings, Arc::clone(&clock))?;
+    check_keys(settings)?;
     let model = model(settings)?;
     let store = store(settings, Arc::clone(&clock)).await?;
+    let sources = sources(settings, Arc::clone(&store), Arc::clone(&clock))?;
     Ok(assemble_with(settings, sources, model, store, clock))
 }
 

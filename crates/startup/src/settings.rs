@@ -175,9 +175,24 @@ pub const MODEL_DIR: Variable = Variable {
     help: "directory of the encoder's files (config.json, vocab.txt, model.int8.safetensors, SHA256SUMS)",
 };
 
+pub const QUOTAS: Variable = Variable {
+    name: "SENTIMENT_QUOTAS",
+    flag: None,
+    default: "tiingo=50/1h;1000/1d;500 symbols/1mo,finnhub=60/1m;30/1s",
+    help: "upstream quotas, shared by every run and container: <source>=<max>/<window>;... with windows like 30s, 1m, 1h, 1d, 1mo; `<max> symbols/<window>` counts distinct symbols; a source not named keeps its defaults",
+};
+pub const CIRCUIT_BREAKER: Variable = Variable {
+    name: "SENTIMENT_CIRCUIT_BREAKER",
+    flag: None,
+    default: "failure_threshold=5,open_for=60s,half_open_probes=1",
+    help: "per-source circuit breaker: consecutive failed calls that open it, how long it stays open, probe calls allowed when half-open",
+};
+
 /// Every variable the service reads.
 pub const VARIABLES: &[Variable] = &[
     STORE,
+    QUOTAS,
+    CIRCUIT_BREAKER,
     DATA_DIR,
     TABLE,
     WATCHLIST,
@@ -283,6 +298,8 @@ pub struct Settings {
     pub tiingo: Vendor,
     pub finnhub: Vendor,
     pub model: ModelSettings,
+    pub quotas: quota::Quotas,
+    pub breaker: circuit_breaker::BreakerConfig,
 }
 
 /// Reads variables through `get`, trimming values and treating empty ones as unset.
@@ -431,9 +448,19 @@ impl Settings {
             })?,
             dir: r.raw(MODEL_DIR).map(PathBuf::from),
         };
+        let quotas = r
+            .parse(QUOTAS, |raw| raw.parse::<quota::Quotas>().map_err(|e| e.to_string()))?
+            .unwrap_or_default();
+        let breaker = r
+            .parse(CIRCUIT_BREAKER, |raw| {
+                raw.parse::<circuit_breaker::BreakerConfig>().map_err(|e| e.to_string())
+            })?
+            .unwrap_or_default();
         Ok(Self {
             host,
             store,
+            quotas,
+            breaker,
             watchlist,
             environment: r.raw(ENVIRONMENT).unwrap_or_else(|| ENVIRONMENT.default.to_owned()),
             log_format,
@@ -494,6 +521,8 @@ mod tests {
             (vec![("SENTIMENT_ADDR", "nowhere")], "SENTIMENT_ADDR"),
             (vec![("SENTIMENT_SOURCE", "rss")], "SENTIMENT_SOURCE"),
             (vec![("SENTIMENT_MODEL", "bert")], "--model (SENTIMENT_MODEL)"),
+            (vec![("SENTIMENT_QUOTAS", "tiingo=50/1w")], "SENTIMENT_QUOTAS"),
+            (vec![("SENTIMENT_CIRCUIT_BREAKER", "failure_threshold=0")], "SENTIMENT_CIRCUIT_BREAKER"),
         ] {
             let err = settings(Host::Cli, &vars).unwrap_err();
             assert!(err.to_string().contains(named), "{err}");

@@ -57,11 +57,29 @@ fn link_item(article: &Article, ticker: &Ticker, version: i64) -> Result<Item, S
 /// Idempotent: recording the same article again returns `Duplicate` and changes nothing.
 /// Bounded: losing `MAX_CREDIT_ATTEMPTS` races in a row is reported, never retried forever.
 pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcome, StoreError> {
+    record_with(store, article, &[], None).await
+}
+
+/// Where [`record_with`] puts the `identity` operation in its insert transaction; a failed
+/// condition there comes back as `ConditionFailed { index: IDENTITY_OP }`.
+pub const IDENTITY_OP: usize = 1;
+
+/// [`record`], writing `claims` (idempotent puts naming the story's vendor items) in the same
+/// transaction as the article, and, when the article is new, `identity` too (the headline
+/// registry's conditional update, at index [`IDENTITY_OP`]).
+pub async fn record_with(
+    store: &dyn Store,
+    article: &Article,
+    claims: &[WriteOp],
+    identity: Option<&WriteOp>,
+) -> Result<RecordOutcome, StoreError> {
     let mut try_insert = true;
     for _ in 0..MAX_CREDIT_ATTEMPTS {
         if try_insert {
             let mut ops =
                 vec![WriteOp::Put { item: article_item(article, 1)?, condition: Condition::NotExists }];
+            ops.extend(identity.cloned());
+            ops.extend(claims.iter().cloned());
             for ticker in &article.tickers {
                 ops.push(WriteOp::Put { item: link_item(article, ticker, 1)?, condition: Condition::Always });
                 ops.push(WriteOp::Update(aggregates::count_article(ticker, article)));
@@ -90,6 +108,9 @@ pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcom
             new_tickers.extend(merge.new_tickers);
         }
         if !new_credit && new_tickers.is_empty() {
+            if !claims.is_empty() {
+                retry::transient(|| store.transact(claims.to_vec())).await?;
+            }
             return Ok(RecordOutcome::Duplicate);
         }
 
@@ -98,6 +119,7 @@ pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcom
             item: article_item(&merged, next)?,
             condition: Condition::Equals(VERSION.into(), Value::from(version)),
         }];
+        ops.extend(claims.iter().cloned());
         let new_sources: Vec<SourceKind> = SourceKind::ALL
             .into_iter()
             .filter(|s| merged.is_credited_to(*s) && !before.is_credited_to(*s))

@@ -7,7 +7,9 @@ pub mod configurations;
 pub mod keys;
 pub mod runs;
 pub mod schema;
+pub mod stories;
 pub mod users;
+pub mod watermarks;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
