@@ -10,6 +10,7 @@ pub mod guard;
 pub mod limit;
 pub mod openapi;
 mod params;
+mod quota;
 pub mod request_id;
 mod routes;
 pub mod server;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// Origins whose browsers may call the API (`SENTIMENT_CORS_ORIGINS`); empty: none.
     pub cors: cors::AllowedOrigins,
+    /// Upstream quotas (`SENTIMENT_QUOTAS`), for `/api/v2/quota`.
+    pub quotas: ::quota::Quotas,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             rate_limits: RateLimits::default(),
             trusted_proxies: TrustedProxies::None,
             cors: cors::AllowedOrigins::default(),
+            quotas: ::quota::Quotas::default(),
         }
     }
 }
@@ -82,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/articles", get(routes::articles))
         .route("/api/v2/openapi.json", get(openapi::openapi_json))
         .route("/api/v2/market/status", get(routes::market_status))
+        .route("/api/v2/quota", get(quota::quota))
         .route("/api/v2/sentiment", get(views::public_sentiment))
         .route("/api/v2/trends", get(views::trends))
         .route("/api/v2/configurations/{config_id}/sentiment", get(views::configuration_sentiment))

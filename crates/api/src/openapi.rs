@@ -106,6 +106,7 @@ impl Modify for Security {
         routes::ticker_sentiment,
         routes::articles,
         routes::market_status,
+        crate::quota::quota,
         views::public_sentiment,
         views::trends,
         accounts::create_anonymous,

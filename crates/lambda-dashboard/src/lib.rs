@@ -24,6 +24,7 @@ pub async fn app(settings: &Settings) -> Result<axum::Router, StartupError> {
     state.rate_limits = settings.rate_limits;
     state.trusted_proxies = settings.trusted_proxies.clone();
     state.cors = settings.cors.clone();
+    state.quotas = settings.quotas.clone();
     Ok(api::router(state).layer(axum::middleware::from_fn(source_ip)))
 }
 

@@ -33,6 +33,7 @@ async fn serve(settings: Settings) -> Result<ExitCode, BoxError> {
     state.rate_limits = settings.rate_limits;
     state.trusted_proxies = settings.trusted_proxies.clone();
     state.cors = settings.cors.clone();
+    state.quotas = settings.quotas.clone();
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.addr))?;
