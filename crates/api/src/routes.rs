@@ -47,6 +47,14 @@ pub struct LastIngestion {
     pub status: domain::run::SourceStatus,
     pub new: usize,
     pub errors: usize,
+    /// Set when the run stopped early (its time budget) and left work for the next run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_short: Option<String>,
+    /// Per source: fetched, new, duplicates, malformed, throttled, errors, status, and the
+    /// breaker and quota as the run left them. The same type the `ingest` command prints and
+    /// the ingestion Lambda returns.
+    #[schema(value_type = Object)]
+    pub sources: std::collections::BTreeMap<domain::SourceKind, domain::run::SourceSummary>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -75,6 +83,8 @@ pub async fn health(State(state): State<AppState>) -> Response {
         status: run.status,
         new: run.new,
         errors: run.errors,
+        cut_short: run.cut_short,
+        sources: run.sources,
     });
     let (status, body) = match store {
         Ok(()) => (

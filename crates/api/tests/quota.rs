@@ -23,15 +23,14 @@ async fn quota_reports_use_limits_resets_and_blocks_per_source_and_window() {
     let tiingo = QuotaTracker::new(store.clone(), clock.clone(), SourceKind::Tiingo, quotas.tiingo.clone());
     tiingo.reserve(&["aapl", "msft"]).await.unwrap();
     tiingo.reserve(&["aapl"]).await.unwrap();
-    let finnhub = QuotaTracker::new(store.clone(), clock.clone(), SourceKind::Finnhub, quotas.finnhub.clone());
+    let finnhub =
+        QuotaTracker::new(store.clone(), clock.clone(), SourceKind::Finnhub, quotas.finnhub.clone());
     finnhub.upstream_throttled(Some(std::time::Duration::from_secs(30)), None).await.unwrap();
 
     let mut state = AppState::new(store, clock, BTreeSet::new());
     state.quotas = quotas;
-    let response = router(state)
-        .oneshot(Request::get("/api/v2/quota").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response =
+        router(state).oneshot(Request::get("/api/v2/quota").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: Value =

@@ -73,10 +73,13 @@ pub struct SourceSummary {
     /// Items with no ticker to file them under.
     pub skipped: usize,
     /// Items the source sent that could not be used (no id, no headline, bad dates, ...).
+    #[serde(alias = "rejected")]
     pub malformed: usize,
     /// Upstream calls made (each HTTP attempt counts against the quota; this counts calls).
+    #[serde(default)]
     pub calls: usize,
     /// Calls not made, or refused, because a quota was spent or the upstream said wait.
+    #[serde(default)]
     pub throttled: usize,
     /// Items published outside the run's time window.
     pub out_of_window: usize,
@@ -90,6 +93,7 @@ pub struct SourceSummary {
     /// Where the fetch stopped short of everything the source had (caps), in words.
     pub stops: Vec<String>,
     /// The breaker and quota after the run (live sources only).
+    #[serde(default)]
     pub guard: Option<GuardState>,
 }
 
@@ -151,6 +155,7 @@ pub struct RunSummary {
     /// `ok` when every source is ok, `failed` when every source failed, else `partial`.
     pub status: SourceStatus,
     /// Why the run ended before doing everything, when it did (its time budget).
+    #[serde(default)]
     pub cut_short: Option<String>,
     pub tickers: Vec<Ticker>,
     pub fetched: usize,

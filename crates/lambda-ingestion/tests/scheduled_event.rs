@@ -70,3 +70,51 @@ fn configuration_errors_name_what_to_fix() {
     let bad = lambda(&|n| (n == "SENTIMENT_SOURCE").then(|| "rss".into())).err().unwrap();
     assert!(bad.to_string().contains("SENTIMENT_SOURCE"), "{bad}");
 }
+
+#[tokio::test]
+async fn a_run_writes_its_metrics_as_emf() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
+        "SENTIMENT_STORE" => Some("embedded".into()),
+        "SENTIMENT_DATA_DIR" => Some(dir.path().display().to_string()),
+        "SENTIMENT_SOURCE" => Some("sample".into()),
+        "SENTIMENT_LOOKBACK" => Some("30d".into()),
+        "SENTIMENT_ENVIRONMENT" => Some("preprod".into()),
+        _ => None,
+    })
+    .unwrap();
+    let pipeline = lambda_ingestion::pipeline(&settings).await.unwrap();
+    let summary = lambda_ingestion::handle(&pipeline, event()).await.unwrap();
+    let lines = lambda_ingestion::metrics(&summary, "preprod", 1_764_000_000_000);
+    let mut new_articles = 0.0;
+    for line in &lines {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        let directive = &value["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "SentimentAnalyzer");
+        assert_eq!(value["_aws"]["Timestamp"], 1_764_000_000_000_i64);
+        assert_eq!(value["Environment"], "preprod");
+        for metric in directive["Metrics"].as_array().unwrap() {
+            let name = metric["Name"].as_str().unwrap();
+            assert!(value[name].is_number(), "{name} has a value in {line}");
+        }
+        if let Some(n) = value.get("NewArticles") {
+            assert!(value["Source"].is_string());
+            new_articles += n.as_f64().unwrap();
+        }
+    }
+    assert_eq!(new_articles, summary.new as f64);
+    assert!(lines.iter().any(|l| l.contains("IngestionDurationMs")));
+}
+
+#[test]
+fn the_run_stops_a_margin_before_the_deadline() {
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+    assert_eq!(lambda_ingestion::stop_at(0, SystemTime::now()), None);
+    let now = SystemTime::now();
+    let in_a_minute = (now + Duration::from_secs(60)).duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+    let stop = lambda_ingestion::stop_at(in_a_minute, now).unwrap();
+    let budget = stop.duration_since(Instant::now());
+    assert!(budget > Duration::from_secs(45) && budget <= Duration::from_secs(50), "{budget:?}");
+    let passed = (now - Duration::from_secs(1)).duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+    assert!(lambda_ingestion::stop_at(passed, now).unwrap() <= Instant::now());
+}

@@ -319,3 +319,120 @@ async fn items_outside_the_window_are_counted() {
     let fetched = client.fetch(&request(&["AAPL"])).await.unwrap();
     assert_eq!((fetched.articles.len(), fetched.out_of_window, fetched.rejected.count), (1, 2, 1));
 }
+
+/// A Tiingo item crawled `minutes` after 2025-03-04 12:00.
+fn crawled(id: i64, minutes: i64) -> serde_json::Value {
+    let at = Utc.with_ymd_and_hms(2025, 3, 4, 12, 0, 0).unwrap() + chrono::Duration::minutes(minutes);
+    let stamp = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    serde_json::json!({"id": id, "title": format!("Story {id}"), "url": "u", "description": "",
+        "publishedDate": stamp, "crawlDate": stamp, "source": "reuters.com", "tickers": ["aapl"], "tags": []})
+}
+
+#[tokio::test]
+async fn tiingo_reads_newest_crawled_first_and_stops_at_the_watermark() {
+    let server = MockServer::start().await;
+    // Newest crawled first: 100, 90, 80 | 70, 60, 50 | 40, ... The watermark is at 75 minutes,
+    // read again from 65 (ten minutes of overlap): the second page reaches it, so no third.
+    let page =
+        |minutes: [i64; 3]| serde_json::Value::Array(minutes.iter().map(|m| crawled(*m, *m)).collect());
+    for (offset, minutes) in [("0", [100, 90, 80]), ("3", [70, 60, 50]), ("6", [40, 30, 20])] {
+        Mock::given(path("/tiingo/news"))
+            .and(query_param("sortBy", "crawlDate"))
+            .and(query_param("offset", offset))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page(minutes)))
+            .mount(&server)
+            .await;
+    }
+    let client =
+        TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap().with_paging(3, 10);
+    let aapl = Ticker::parse("AAPL").unwrap();
+    let mark = Utc.with_ymd_and_hms(2025, 3, 4, 13, 15, 0).unwrap();
+    let mut req = request(&["AAPL"]);
+    req.watermarks.insert(aapl.clone(), mark);
+    let fetched = client.fetch(&req).await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 2, "stopped at the watermark");
+    assert_eq!(fetched.calls, 2);
+    assert_eq!(
+        fetched.watermarks.get(&aapl),
+        Some(&Utc.with_ymd_and_hms(2025, 3, 4, 13, 40, 0).unwrap()),
+        "moves to the newest crawl seen"
+    );
+
+    // Without a watermark the whole window is read, and the mark is set at the end.
+    server.reset().await;
+    for (offset, minutes) in [("0", [100, 90, 80]), ("3", [70, 60, 50])] {
+        Mock::given(path("/tiingo/news"))
+            .and(query_param("offset", offset))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page(minutes)))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(path("/tiingo/news"))
+        .and(query_param("offset", "6"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&server)
+        .await;
+    let fetched = client.fetch(&request(&["AAPL"])).await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert_eq!(fetched.articles.len(), 6);
+    assert!(fetched.watermarks.contains_key(&aapl));
+
+    // A read cut short (an error on a later page) keeps the old watermark.
+    server.reset().await;
+    Mock::given(path("/tiingo/news"))
+        .and(query_param("offset", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page([100, 90, 80])))
+        .mount(&server)
+        .await;
+    Mock::given(path("/tiingo/news"))
+        .and(query_param("offset", "3"))
+        .respond_with(ResponseTemplate::new(404).set_body_string(r#"{"detail":"Not found."}"#))
+        .mount(&server)
+        .await;
+    let fetched = client.fetch(&req).await.unwrap();
+    assert_eq!(fetched.partial_errors.len(), 1);
+    assert!(fetched.watermarks.is_empty(), "{:?}", fetched.watermarks);
+}
+
+#[tokio::test]
+async fn finnhub_asks_a_full_answer_again_in_halves() {
+    let server = MockServer::start().await;
+    let item = |id: i64, day: u32| {
+        let at = Utc.with_ymd_and_hms(2025, 3, day, 12, 0, 0).unwrap().timestamp();
+        serde_json::json!({"category": "company", "datetime": at, "headline": format!("Story {id}"), "id": id,
+            "image": "", "related": "AAPL", "source": "Reuters", "summary": "", "url": "u"})
+    };
+    // The whole range answers 3 items (the split threshold): it is asked again in halves.
+    Mock::given(path("/company-news"))
+        .and(query_param("from", "2025-03-01"))
+        .and(query_param("to", "2025-03-06"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
+            item(5, 5),
+            item(4, 4),
+            item(3, 3)
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/company-news"))
+        .and(query_param("from", "2025-03-01"))
+        .and(query_param("to", "2025-03-03"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([item(3, 3), item(1, 1)])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/company-news"))
+        .and(query_param("from", "2025-03-04"))
+        .and(query_param("to", "2025-03-06"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([item(5, 5), item(4, 4)])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client =
+        FinnhubClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap().with_split_at(3);
+    let fetched = client.fetch(&request(&["AAPL"])).await.unwrap();
+    let mut ids: Vec<_> = fetched.articles.iter().map(|a| a.source_item_id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["1", "3", "4", "5"], "the story cut off the first answer is found, none twice");
+    assert_eq!(fetched.calls, 3);
+}

@@ -2,6 +2,8 @@
 //! `SENTIMENT_*` variable names, each default defined once, for the CLI and both Lambdas)
 //! and build the parts they name: the store, the news sources, the pipeline.
 
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 pub mod parts;
 pub mod settings;
 

@@ -37,13 +37,16 @@ pub enum StartupError {
 /// The store the settings name. For DynamoDB the SDK configuration comes from the standard
 /// chain: `AWS_ENDPOINT_URL_DYNAMODB` for a local server, region and credentials as usual.
 pub async fn store(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, StartupError> {
-    Ok(match &settings.store {
+    let store: Arc<dyn Store> = match &settings.store {
         StoreSettings::Embedded { data_dir } => Arc::new(EmbeddedStore::open(data_dir, clock)?),
         StoreSettings::DynamoDb { table } => {
             let config = store_dynamodb::sdk_config().await;
             Arc::new(DynamoStore::new(&config, table, clock)?)
         }
-    })
+    };
+    #[cfg(feature = "fault-injection")]
+    let store = crate::fault::wrap(store);
+    Ok(store)
 }
 
 fn credentials(vendor: &Vendor, name: &'static str) -> Result<Option<Credentials>, StartupError> {
