@@ -27,7 +27,7 @@ pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, BoxEr
 async fn serve(settings: Settings) -> Result<ExitCode, BoxError> {
     let clock = setup::clock();
     let store = startup::parts::store(&settings, clock.clone()).await?;
-    let pipeline = startup::parts::pipeline(&settings, store.clone(), clock.clone())?;
+    let pipeline = startup::parts::pipeline(&settings, store.clone(), clock.clone()).await?;
     let mut state = AppState::new(store, clock, pipeline.default_watchlist().clone());
     state.accounts = settings.accounts.clone();
     state.rate_limits = settings.rate_limits;

@@ -5,6 +5,7 @@
 #[cfg(feature = "fault-injection")]
 pub mod fault;
 pub mod parts;
+pub mod secrets;
 pub mod settings;
 
 pub use settings::{Host, Settings, SettingsError, SourceChoice, StoreSettings};
