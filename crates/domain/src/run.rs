@@ -14,7 +14,7 @@ use crate::{SourceKind, Ticker};
 pub const MAX_ERROR_MESSAGES: usize = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum SourceStatus {
     /// Everything asked for was fetched and stored.
     Ok,

@@ -72,6 +72,11 @@ impl SourceError {
         !matches!(self, Self::Unauthorized(_) | Self::Forbidden(_))
     }
 
+    /// The call was refused before it was sent (quota, breaker, time, guard state).
+    pub fn was_not_sent(&self) -> bool {
+        matches!(self, Self::Throttled { .. } | Self::CircuitOpen { .. } | Self::GuardUnavailable(_))
+    }
+
     /// The upstream, or our quota for it, says wait: not a failure of the source.
     pub fn is_throttle(&self) -> bool {
         matches!(self, Self::RateLimited { .. } | Self::Throttled { .. })

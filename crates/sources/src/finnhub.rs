@@ -177,9 +177,11 @@ impl FinnhubClient {
         let to = to.format("%Y-%m-%d").to_string();
         let query = [("symbol", symbol.as_str()), ("from", from.as_str()), ("to", to.as_str())];
         let max_items = self.limits.max_items_per_response;
+        // A reset header is read against the clock the quota runs on.
+        let now = self.vendor.guard().map_or_else(Utc::now, Guard::now);
         self.vendor
             .call("/company-news", &query, &[symbol.as_str()], request.stop_at, |r| {
-                parse_capped(r.status, r.header("x-ratelimit-reset"), Utc::now(), symbol, &r.body, max_items)
+                parse_capped(r.status, r.header("x-ratelimit-reset"), now, symbol, &r.body, max_items)
             })
             .await
     }
@@ -227,8 +229,11 @@ impl NewsSource for FinnhubClient {
             let mut ranges = day_ranges(request.since.date_naive(), request.until.date_naive());
             ranges.reverse();
             while let Some((from, to)) = ranges.pop() {
-                out.calls += 1;
-                match self.ask(symbol, from, to, request).await {
+                let answer = self.ask(symbol, from, to, request).await;
+                if !matches!(&answer, Err(e) if e.was_not_sent()) {
+                    out.calls += 1;
+                }
+                match answer {
                     Ok(mut fetched) => {
                         succeeded += 1;
                         let answered = fetched.articles.len() + fetched.rejected.count;

@@ -36,6 +36,7 @@ impl Guards {
         let longest_call = http.timeout * attempts + backoffs;
         let config = self.breaker.with_probe_lease(longest_call + Duration::from_secs(5));
         Guard {
+            clock: Arc::clone(&self.clock),
             quota: QuotaTracker::new(
                 Arc::clone(&self.store),
                 Arc::clone(&self.clock),
@@ -55,6 +56,7 @@ impl Guards {
 pub struct Guard {
     pub quota: QuotaTracker,
     pub breaker: CircuitBreaker,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Guard {
@@ -64,6 +66,11 @@ impl std::fmt::Debug for Guard {
 }
 
 impl Guard {
+    /// The time the quota and breaker run on (injected, so tests can move it).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     pub(crate) async fn admit(&self) -> Result<Permit, SourceError> {
         self.breaker.acquire().await.map_err(|error| match error {
             BreakerError::Open { retry_after, .. } => SourceError::CircuitOpen { retry_after },

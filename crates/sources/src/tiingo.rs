@@ -194,13 +194,15 @@ impl NewsSource for TiingoClient {
                 ("sortBy", "crawlDate"),
             ];
             let max_items = self.limits.max_items_per_response.max(page_size);
-            out.calls += 1;
             let result = self
                 .vendor
                 .call("/tiingo/news", &query, &symbol_refs, request.stop_at, |response| {
                     parse_news_capped(response.status, &response.body, max_items)
                 })
                 .await;
+            if !matches!(&result, Err(e) if e.was_not_sent()) {
+                out.calls += 1;
+            }
             let mut fetched = match result {
                 Ok(fetched) => fetched,
                 Err(e) if page == 0 => return Err(e),
