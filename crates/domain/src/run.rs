@@ -75,7 +75,9 @@ pub struct SourceSummary {
     /// Items the source sent that could not be used (no id, no headline, bad dates, ...).
     #[serde(alias = "rejected")]
     pub malformed: usize,
-    /// Upstream calls made (each HTTP attempt counts against the quota; this counts calls).
+    /// Upstream calls made, when the fetch delivered (a source whose fetch failed outright
+    /// reports its error instead; its calls are not counted here). Each HTTP attempt counts
+    /// against the quota; this counts logical calls.
     #[serde(default)]
     pub calls: usize,
     /// Calls not made, or refused, because a quota was spent or the upstream said wait.

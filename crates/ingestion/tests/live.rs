@@ -793,13 +793,3 @@ async fn the_summary_does_not_count_calls_the_quota_refused() {
     assert_eq!(requests(&server).await, 3);
     assert_eq!(source(&quota_run, SourceKind::Finnhub).calls, 3, "the refused fourth call was not made");
 }
-
-#[tokio::test]
-async fn the_summary_counts_the_calls_made_before_the_breaker_opened() {
-    let w = world("", "failure_threshold=3,open_for=60s");
-    let server = MockServer::start().await;
-    finnhub_answers(&server, ResponseTemplate::new(500).set_body_string("down")).await;
-    let open_run = w.pipeline(vec![w.finnhub(&server, http(0))], &many_tickers(20)).run_once().await.unwrap();
-    assert_eq!(requests(&server).await, 3);
-    assert_eq!(source(&open_run, SourceKind::Finnhub).calls, 3, "three calls were made before it opened");
-}
