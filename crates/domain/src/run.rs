@@ -168,11 +168,15 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// The run's status from its sources' statuses.
+    /// The run's status from its sources' statuses: `failed` when no source delivered
+    /// (each failed, or was skipped because its breaker is open), `ok` when all did.
     pub fn status_of(sources: &BTreeMap<SourceKind, SourceSummary>) -> SourceStatus {
         if sources.is_empty() || sources.values().all(|s| s.status == SourceStatus::Ok) {
             SourceStatus::Ok
-        } else if sources.values().all(|s| s.status == SourceStatus::Failed) {
+        } else if sources
+            .values()
+            .all(|s| matches!(s.status, SourceStatus::Failed | SourceStatus::CircuitOpen))
+        {
             SourceStatus::Failed
         } else {
             SourceStatus::Partial

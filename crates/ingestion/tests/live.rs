@@ -665,7 +665,9 @@ async fn two_concurrent_runs_store_each_story_once_with_a_single_runs_aggregates
     let (first, second) = tokio::join!(a.run_once(), b.run_once());
     let (first, second) = (first.unwrap(), second.unwrap());
     assert_eq!(first.new + second.new, 4, "{first:#?}\n{second:#?}");
-    assert_eq!(w.scored(), 4, "each story scored once");
+    // Both runs may score a story before either stores it (scoring comes before the write);
+    // never more than once per run.
+    assert!((4..=8).contains(&w.scored()), "scored {} times", w.scored());
 
     let stored = w.articles().await;
     let titles: BTreeSet<&str> = stored.iter().map(|a| a.title.as_str()).collect();

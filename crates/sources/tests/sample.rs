@@ -20,7 +20,7 @@ async fn corpus_is_recent_wide_and_overlapping() {
         by_source.insert(source.kind(), fetched.articles);
     }
     let all: Vec<_> = by_source.values().flatten().collect();
-    assert!(all.len() >= 300, "several hundred articles, got {}", all.len());
+    assert_eq!(all.len(), 594, "344 Tiingo and 250 Finnhub items");
 
     let tickers: BTreeSet<_> = all.iter().flat_map(|a| a.tickers.iter().cloned()).collect();
     for t in sample::tickers() {
@@ -33,7 +33,7 @@ async fn corpus_is_recent_wide_and_overlapping() {
 
     let ids = |kind| by_source[&kind].iter().map(|a| a.id()).collect::<BTreeSet<ArticleId>>();
     let shared = ids(SourceKind::Tiingo).intersection(&ids(SourceKind::Finnhub)).count();
-    assert!(shared >= 20, "the same story from both sources, got {shared}");
+    assert_eq!(shared, 90, "stories both vendors report");
 }
 
 #[tokio::test]

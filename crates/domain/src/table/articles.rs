@@ -57,36 +57,57 @@ fn link_item(article: &Article, ticker: &Ticker, version: i64) -> Result<Item, S
 /// Idempotent: recording the same article again returns `Duplicate` and changes nothing.
 /// Bounded: losing `MAX_CREDIT_ATTEMPTS` races in a row is reported, never retried forever.
 pub async fn record(store: &dyn Store, article: &Article) -> Result<RecordOutcome, StoreError> {
-    record_with(store, article, &[], None).await
+    record_with(store, article, &[]).await
 }
 
-/// Where [`record_with`] puts the `identity` operation in its insert transaction; a failed
-/// condition there comes back as `ConditionFailed { index: IDENTITY_OP }`.
+/// Where an insert puts the article in its transaction: a failed condition there means an
+/// article with this id exists.
+pub const ARTICLE_OP: usize = 0;
+
+/// Where [`insert_with`] puts the headline registry's update in its transaction.
 pub const IDENTITY_OP: usize = 1;
 
+/// A new article's transaction: the article if absent, then `extra`, then its ticker links
+/// and hourly aggregates.
+fn insert_ops(article: &Article, extra: &[WriteOp]) -> Result<Vec<WriteOp>, StoreError> {
+    let mut ops = vec![WriteOp::Put { item: article_item(article, 1)?, condition: Condition::NotExists }];
+    ops.extend(extra.iter().cloned());
+    for ticker in &article.tickers {
+        ops.push(WriteOp::Put { item: link_item(article, ticker, 1)?, condition: Condition::Always });
+        ops.push(WriteOp::Update(aggregates::count_article(ticker, article)));
+    }
+    Ok(ops)
+}
+
+/// Inserts a new article in one transaction with `identity` (the headline registry's
+/// conditional update, at index [`IDENTITY_OP`]) and `claims` (puts naming the story's vendor
+/// items). A failed condition comes back as `ConditionFailed` at [`ARTICLE_OP`] (the id is
+/// taken) or [`IDENTITY_OP`] (the registry changed), for the caller to look again.
+pub async fn insert_with(
+    store: &dyn Store,
+    article: &Article,
+    claims: &[WriteOp],
+    identity: &WriteOp,
+) -> Result<(), StoreError> {
+    let extra: Vec<WriteOp> = std::iter::once(identity.clone()).chain(claims.iter().cloned()).collect();
+    let ops = insert_ops(article, &extra)?;
+    retry::transient(|| store.transact(ops.clone())).await
+}
+
 /// [`record`], writing `claims` (idempotent puts naming the story's vendor items) in the same
-/// transaction as the article, and, when the article is new, `identity` too (the headline
-/// registry's conditional update, at index [`IDENTITY_OP`]).
+/// transaction as the article or its credit.
 pub async fn record_with(
     store: &dyn Store,
     article: &Article,
     claims: &[WriteOp],
-    identity: Option<&WriteOp>,
 ) -> Result<RecordOutcome, StoreError> {
     let mut try_insert = true;
     for _ in 0..MAX_CREDIT_ATTEMPTS {
         if try_insert {
-            let mut ops =
-                vec![WriteOp::Put { item: article_item(article, 1)?, condition: Condition::NotExists }];
-            ops.extend(identity.cloned());
-            ops.extend(claims.iter().cloned());
-            for ticker in &article.tickers {
-                ops.push(WriteOp::Put { item: link_item(article, ticker, 1)?, condition: Condition::Always });
-                ops.push(WriteOp::Update(aggregates::count_article(ticker, article)));
-            }
+            let ops = insert_ops(article, claims)?;
             match retry::transient(|| store.transact(ops.clone())).await {
                 Ok(()) => return Ok(RecordOutcome::Inserted),
-                Err(StoreError::ConditionFailed { index: 0 }) => {}
+                Err(StoreError::ConditionFailed { index: ARTICLE_OP }) => {}
                 Err(other) => return Err(other),
             }
         }

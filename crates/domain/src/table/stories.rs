@@ -21,7 +21,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::VERSION;
-use super::articles::{self, IDENTITY_OP, RecordOutcome};
+use super::articles::{self, ARTICLE_OP, IDENTITY_OP, RecordOutcome};
 use crate::store::{Condition, Item, Key, Store, StoreError, Update, WriteOp};
 use crate::{Article, ArticleId, RawArticle, Sentiment, SourceKind, normalize_title};
 
@@ -149,7 +149,7 @@ pub async fn record(
                 for report in reports {
                     existing.merge_report(&report.credit(), &report.tickers);
                 }
-                let outcome = articles::record_with(store, &existing, &claims_for(&id), None).await?;
+                let outcome = articles::record_with(store, &existing, &claims_for(&id)).await?;
                 return Ok(Recorded { id, outcome, scored: false });
             }
             // The article expired under its claim: store the story afresh.
@@ -188,10 +188,11 @@ pub async fn record(
                     None => Condition::NotExists,
                 }),
         );
-        match articles::record_with(store, &article, &claims_for(&id), Some(&identity)).await {
-            Ok(outcome) => return Ok(Recorded { id, outcome, scored: true }),
-            // Another writer filed a story under this headline first: look again.
-            Err(StoreError::ConditionFailed { index: IDENTITY_OP }) => continue,
+        match articles::insert_with(store, &article, &claims_for(&id), &identity).await {
+            Ok(()) => return Ok(Recorded { id, outcome: RecordOutcome::Inserted, scored: true }),
+            // Another writer filed a story under this headline (or took this id) first: look
+            // again; it may be this story, or another one of the same headline.
+            Err(StoreError::ConditionFailed { index: ARTICLE_OP | IDENTITY_OP }) => continue,
             Err(other) => return Err(other),
         }
     }
