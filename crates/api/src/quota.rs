@@ -30,19 +30,10 @@ pub struct SourceQuota {
     pub breaker: String,
     /// Set while the upstream's own throttling answer holds calls back.
     pub blocked_until: Option<DateTime<Utc>>,
-    pub windows: Vec<QuotaWindow>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct QuotaWindow {
-    /// `30s`, `1m`, `1h`, `1d`, `1mo`, ...
-    pub window: String,
-    /// `calls`, or `symbols` for an allowance of distinct symbols.
-    pub resource: String,
-    pub used: u32,
-    pub limit: u32,
-    pub remaining: u32,
-    pub resets_at: DateTime<Utc>,
+    /// Per window: `window` (`30s`, `1h`, `1mo`, ...), `resource` (`calls`, or `symbols` for an
+    /// allowance of distinct symbols), `used`, `limit`, `remaining`, `resets_at`.
+    #[schema(value_type = Vec<Object>)]
+    pub windows: Vec<domain::run::QuotaWindow>,
 }
 
 /// Upstream quota use per source and window, and each source's circuit breaker state.
@@ -73,21 +64,7 @@ pub async fn quota(State(state): State<AppState>) -> Result<Response, ApiError> 
             source: source.as_str().to_owned(),
             breaker: breaker.as_str().to_owned(),
             blocked_until: report.blocked_until,
-            windows: report
-                .limits
-                .into_iter()
-                .map(|u| QuotaWindow {
-                    window: u.window,
-                    resource: match u.resource {
-                        quota::Resource::Calls => "calls".to_owned(),
-                        quota::Resource::Symbols => "symbols".to_owned(),
-                    },
-                    used: u.used,
-                    limit: u.limit,
-                    remaining: u.remaining,
-                    resets_at: u.resets_at,
-                })
-                .collect(),
+            windows: report.limits.into_iter().map(Into::into).collect(),
         });
     }
     let mut response = Json(QuotaReport { as_of: state.clock.now(), sources }).into_response();

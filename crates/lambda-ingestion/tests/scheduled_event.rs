@@ -18,17 +18,23 @@ fn event() -> LambdaEvent<aws_lambda_events::eventbridge::EventBridgeEvent> {
     LambdaEvent::new(serde_json::from_str(SCHEDULED_EVENT).expect("event parses"), Context::default())
 }
 
+/// Lambda settings over the sample corpus and an embedded store in `dir`.
+fn sample_settings(dir: &std::path::Path) -> startup::Settings {
+    startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
+        "SENTIMENT_STORE" => Some("embedded".into()),
+        "SENTIMENT_DATA_DIR" => Some(dir.display().to_string()),
+        "SENTIMENT_SOURCE" => Some("sample".into()),
+        "SENTIMENT_LOOKBACK" => Some("30d".into()),
+        "SENTIMENT_ENVIRONMENT" => Some("preprod".into()),
+        _ => None,
+    })
+    .unwrap()
+}
+
 #[tokio::test]
 async fn a_scheduled_event_runs_the_pipeline_once() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
-        "SENTIMENT_STORE" => Some("embedded".into()),
-        "SENTIMENT_DATA_DIR" => Some(dir.path().display().to_string()),
-        "SENTIMENT_SOURCE" => Some("sample".into()),
-        "SENTIMENT_LOOKBACK" => Some("30d".into()),
-        _ => None,
-    })
-    .unwrap();
+    let settings = sample_settings(dir.path());
     let pipeline = lambda_ingestion::pipeline(&settings).await.unwrap();
     let first = lambda_ingestion::handle(&pipeline, event()).await.unwrap();
     assert_eq!(first.new, 502, "the sample corpus holds 502 stories");
@@ -74,15 +80,7 @@ fn configuration_errors_name_what_to_fix() {
 #[tokio::test]
 async fn a_run_writes_its_metrics_as_emf() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
-        "SENTIMENT_STORE" => Some("embedded".into()),
-        "SENTIMENT_DATA_DIR" => Some(dir.path().display().to_string()),
-        "SENTIMENT_SOURCE" => Some("sample".into()),
-        "SENTIMENT_LOOKBACK" => Some("30d".into()),
-        "SENTIMENT_ENVIRONMENT" => Some("preprod".into()),
-        _ => None,
-    })
-    .unwrap();
+    let settings = sample_settings(dir.path());
     let pipeline = lambda_ingestion::pipeline(&settings).await.unwrap();
     let summary = lambda_ingestion::handle(&pipeline, event()).await.unwrap();
     let lines = lambda_ingestion::metrics(&summary, "preprod", 1_764_000_000_000);

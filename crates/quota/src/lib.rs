@@ -152,6 +152,19 @@ pub struct Usage {
     pub resets_at: DateTime<Utc>,
 }
 
+impl From<Usage> for domain::run::QuotaWindow {
+    fn from(u: Usage) -> Self {
+        Self {
+            window: u.window,
+            resource: u.resource.noun().to_owned(),
+            used: u.used,
+            limit: u.limit,
+            remaining: u.remaining,
+            resets_at: u.resets_at,
+        }
+    }
+}
+
 /// A source's whole quota state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {

@@ -177,21 +177,7 @@ impl Guard {
                 return None;
             }
         };
-        let quota = report
-            .limits
-            .into_iter()
-            .map(|u| QuotaWindow {
-                window: u.window,
-                resource: match u.resource {
-                    quota::Resource::Calls => "calls".into(),
-                    quota::Resource::Symbols => "symbols".into(),
-                },
-                used: u.used,
-                limit: u.limit,
-                remaining: u.remaining,
-                resets_at: u.resets_at,
-            })
-            .collect();
+        let quota = report.limits.into_iter().map(QuotaWindow::from).collect();
         Some(GuardState { breaker, quota, blocked_until: report.blocked_until })
     }
 }
