@@ -514,3 +514,21 @@ mod on_dynamodb {
         }
     }
 }
+
+#[tokio::test]
+async fn a_story_naming_dozens_of_symbols_is_filed_under_at_most_twenty() {
+    let w = world();
+    let names: Vec<String> = (b'A'..=b'Z')
+        .flat_map(|a| (b'A'..=b'B').map(move |b| format!("Q{}{}", a as char, b as char)))
+        .collect();
+    let tickers: Vec<&str> = names.iter().take(30).map(String::as_str).collect();
+    let source = scripted(
+        SourceKind::Finnhub,
+        fetched(vec![raw(SourceKind::Finnhub, "1", "Markets rally", &tickers)]),
+    );
+    let summary = w.pipeline(vec![source]).run_once().await.unwrap();
+    assert_eq!((summary.new, summary.errors), (1, 0), "{summary:#?}");
+    let stored =
+        article_table::get(&*w.store, &ArticleId::for_title("Markets rally")).await.unwrap().unwrap();
+    assert_eq!(stored.tickers.len(), domain::article::MAX_TICKERS_PER_ARTICLE);
+}

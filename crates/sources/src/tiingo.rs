@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use domain::source::{FetchRequest, Fetched, NewsSource, SourceError};
-use domain::{RawArticle, SourceKind};
+use domain::{RawArticle, SourceKind, Ticker};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -103,6 +103,9 @@ fn normalize(item: NewsItem) -> Result<RawArticle, String> {
 
 /// How far before a ticker's watermark a run reads again, for items Tiingo files late.
 pub const WATERMARK_OVERLAP: Duration = Duration::minutes(10);
+/// Tickers asked about in one call. Each call's quota reservation records the symbols it names
+/// in one transaction, which must stay within the store's operations per transaction.
+pub const MAX_TICKERS_PER_CALL: usize = 50;
 
 #[derive(Debug)]
 pub struct TiingoClient {
@@ -160,22 +163,50 @@ impl NewsSource for TiingoClient {
     /// [`WATERMARK_OVERLAP`]), so a run reads only what is new; when it got that far (or to
     /// the end of the feed), every ticker's watermark moves up to the newest crawl seen.
     async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, SourceError> {
-        if request.tickers.is_empty() {
+        let mut out = Fetched::default();
+        let mut first_error = None;
+        let mut delivered = false;
+        for group in request.tickers.chunks(MAX_TICKERS_PER_CALL) {
+            match self.fetch_group(group, request).await {
+                Ok(fetched) => {
+                    delivered = true;
+                    out.absorb(fetched);
+                }
+                Err(e) => {
+                    let ends = e.ends_the_run();
+                    first_error.get_or_insert_with(|| e.clone());
+                    out.partial_errors.push(e);
+                    if ends {
+                        break;
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) if !delivered => Err(e),
+            _ => Ok(out),
+        }
+    }
+}
+
+impl TiingoClient {
+    /// One call's worth of tickers, paged.
+    async fn fetch_group(&self, group: &[Ticker], request: &FetchRequest) -> Result<Fetched, SourceError> {
+        if group.is_empty() {
             return Ok(Fetched::default());
         }
-        let symbols: Vec<String> = request.tickers.iter().map(|t| t.as_str().to_ascii_lowercase()).collect();
+        let symbols: Vec<String> = group.iter().map(|t| t.as_str().to_ascii_lowercase()).collect();
         let symbol_refs: Vec<&str> = symbols.iter().map(String::as_str).collect();
         let tickers = symbols.join(",");
-        // Read back to the oldest watermark, or the whole window for a ticker without one.
-        let resume_from = request
-            .tickers
+        // Paging stops at the oldest watermark (a crawl time); a ticker without one reads the
+        // whole window. The date filter stays the whole window: it is on publication time,
+        // and a story published before the watermark may be crawled after it.
+        let resume_from = group
             .iter()
             .map(|t| request.watermarks.get(t).map(|w| *w - WATERMARK_OVERLAP))
             .collect::<Option<Vec<_>>>()
-            .and_then(|marks| marks.into_iter().min())
-            .filter(|mark| *mark > request.since);
-        let since = resume_from.unwrap_or(request.since);
-        let start = since.format("%Y-%m-%d").to_string();
+            .and_then(|marks| marks.into_iter().min());
+        let start = request.since.format("%Y-%m-%d").to_string();
         let end = request.until.format("%Y-%m-%d").to_string();
         let page_size = self.page_size as usize;
         let mut out = Fetched::default();
@@ -242,7 +273,7 @@ impl NewsSource for TiingoClient {
             }
         }
         if complete && let Some(newest) = newest_crawl {
-            for ticker in &request.tickers {
+            for ticker in group {
                 let old = request.watermarks.get(ticker).copied();
                 out.watermarks.insert(ticker.clone(), old.map_or(newest, |o| o.max(newest)));
             }

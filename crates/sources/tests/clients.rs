@@ -338,6 +338,8 @@ async fn tiingo_reads_newest_crawled_first_and_stops_at_the_watermark() {
     for (offset, minutes) in [("0", [100, 90, 80]), ("3", [70, 60, 50]), ("6", [40, 30, 20])] {
         Mock::given(path("/tiingo/news"))
             .and(query_param("sortBy", "crawlDate"))
+            // The date filter is on publication, so it stays the whole window.
+            .and(query_param("startDate", "2025-03-01"))
             .and(query_param("offset", offset))
             .respond_with(ResponseTemplate::new(200).set_body_json(page(minutes)))
             .mount(&server)
@@ -435,4 +437,32 @@ async fn finnhub_asks_a_full_answer_again_in_halves() {
     ids.sort_unstable();
     assert_eq!(ids, ["1", "3", "4", "5"], "the story cut off the first answer is found, none twice");
     assert_eq!(fetched.calls, 3);
+}
+
+#[tokio::test]
+async fn tiingo_asks_about_at_most_fifty_tickers_per_call() {
+    let server = MockServer::start().await;
+    Mock::given(path("/tiingo/news"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let names: Vec<String> = (b'A'..=b'Z')
+        .flat_map(|a| (b'A'..=b'C').map(move |b| format!("Q{}{}", a as char, b as char)))
+        .collect();
+    let tickers: Vec<&str> = names.iter().take(60).map(String::as_str).collect();
+    let client = TiingoClient::new(&server.uri(), SecretString::from(SECRET), fast()).unwrap();
+    let fetched = client.fetch(&request(&tickers)).await.unwrap();
+    assert_eq!(fetched.calls, 2);
+    let asked: Vec<usize> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let (_, list) = r.url.query_pairs().find(|(k, _)| k == "tickers").unwrap();
+            list.split(',').count()
+        })
+        .collect();
+    assert_eq!(asked, [50, 10]);
 }

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::VERSION;
 use super::articles::{self, ARTICLE_OP, IDENTITY_OP, RecordOutcome};
+use crate::article::MAX_TICKERS_PER_ARTICLE;
 use crate::store::{Condition, Item, Key, Store, StoreError, Update, WriteOp};
 use crate::{Article, ArticleId, RawArticle, Sentiment, SourceKind, normalize_title};
 
@@ -170,19 +171,21 @@ pub async fn record(
             article.merge_report(&report.credit(), &report.tickers);
         }
         let horizon = now - Duration::days(super::RETENTION_DAYS);
-        let mut stories: Vec<Value> = list
+        let mut kept: Vec<(DateTime<Utc>, ArticleId)> =
+            list.into_iter().filter(|(at, _)| *at > horizon).collect();
+        kept.push((primary.published_at, id.clone()));
+        // The registry lives as long as the newest story it lists.
+        let newest = kept.iter().map(|(at, _)| *at).max().unwrap_or(primary.published_at);
+        let stories: Vec<Value> = kept
             .iter()
-            .filter(|(at, _)| *at > horizon)
             .map(|(at, id)| Value::from(vec![Value::from(at.timestamp()), Value::from(id.as_str())]))
             .collect();
-        stories
-            .push(Value::from(vec![Value::from(primary.published_at.timestamp()), Value::from(id.as_str())]));
         let version = item.as_ref().map_or(Ok(0), |i| i.counter(VERSION))?;
         let identity = WriteOp::Update(
             Update::new(headline_key(&primary.title))
                 .set(STORIES, Value::from(stories))
                 .set(VERSION, version + 1)
-                .expires_at((primary.published_at + Duration::days(super::RETENTION_DAYS)).timestamp())
+                .expires_at((newest + Duration::days(super::RETENTION_DAYS)).timestamp())
                 .when(match item {
                     Some(_) => Condition::Equals(VERSION.into(), Value::from(version)),
                     None => Condition::NotExists,
@@ -215,7 +218,8 @@ fn new_article(
         summary: raw.summary.clone(),
         url: raw.url.clone(),
         published_at: raw.published_at,
-        tickers: raw.tickers.clone(),
+        // The cap every report is held to (a market-wide item can name dozens of symbols).
+        tickers: raw.tickers.iter().take(MAX_TICKERS_PER_ARTICLE).cloned().collect(),
         credits: vec![raw.credit()],
         sentiment,
         model_version,
