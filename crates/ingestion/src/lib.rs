@@ -127,6 +127,8 @@ impl Pipeline {
         let mut summaries: BTreeMap<SourceKind, SourceSummary> = BTreeMap::new();
         let mut gathered = Gathered::default();
         let mut marks: BTreeMap<SourceKind, BTreeMap<Ticker, DateTime<Utc>>> = BTreeMap::new();
+        // Whether a fetch stopped at the time budget (error messages are capped; this is not).
+        let mut out_of_time = false;
         for (source, result) in self.sources.iter().zip(fetches) {
             let kind = source.kind();
             let summary = summaries.entry(kind).or_insert_with(|| SourceSummary::new(SourceStatus::Ok));
@@ -137,6 +139,7 @@ impl Pipeline {
                     summary.calls += fetched.calls;
                     summary.stops.extend(fetched.stops);
                     for error in &fetched.partial_errors {
+                        out_of_time |= matches!(error, SourceError::OutOfTime);
                         summary.degrade(status_after(error, SourceStatus::Partial));
                         if error.is_throttle() {
                             summary.throttled += 1;
@@ -150,6 +153,7 @@ impl Pipeline {
                     }
                 }
                 Err(error) => {
+                    out_of_time |= matches!(error, SourceError::OutOfTime);
                     summary.degrade(status_after(&error, SourceStatus::Failed));
                     if error.is_throttle() {
                         summary.throttled += 1;
@@ -199,9 +203,8 @@ impl Pipeline {
                 credited.push(kind);
                 *to_store.entry(kind).or_default() += 1;
                 match &outcome {
-                    Ok(r) if !first_of_source => {
+                    Ok(_) if !first_of_source => {
                         // The same source sent this story twice (another id, same headline).
-                        let _ = r;
                         summary.duplicates += 1;
                     }
                     Ok(Recorded { outcome: RecordOutcome::Inserted, .. }) if credited.len() == 1 => {
@@ -254,11 +257,7 @@ impl Pipeline {
         }
 
         let finished_at = self.clock.now();
-        let cut_short = (!unwritten.is_empty()
-            || summaries
-                .values()
-                .any(|s| s.error_messages.iter().any(|m| m.contains(&SourceError::OutOfTime.to_string()))))
-        .then(|| {
+        let cut_short = (out_of_time || !unwritten.is_empty()).then(|| {
             "the run's time budget ran out; the next run picks up what this one did not reach".to_owned()
         });
         let summary = RunSummary {

@@ -532,3 +532,22 @@ async fn a_story_naming_dozens_of_symbols_is_filed_under_at_most_twenty() {
         article_table::get(&*w.store, &ArticleId::for_title("Markets rally")).await.unwrap().unwrap();
     assert_eq!(stored.tickers.len(), domain::article::MAX_TICKERS_PER_ARTICLE);
 }
+
+#[tokio::test]
+async fn a_run_out_of_time_says_it_was_cut_short() {
+    let w = world();
+    let late = scripted(SourceKind::Tiingo, Err(SourceError::OutOfTime));
+    let summary = w.pipeline(vec![late]).run_once().await.unwrap();
+    assert!(summary.cut_short.is_some(), "{summary:#?}");
+
+    // Past the budget before writing: nothing is written and the run says why.
+    let w = world();
+    let source = scripted(
+        SourceKind::Finnhub,
+        fetched(vec![raw(SourceKind::Finnhub, "1", "Markets rally", &["AAPL"])]),
+    );
+    let summary = w.pipeline(vec![source]).run_until(Some(std::time::Instant::now())).await.unwrap();
+    assert_eq!(summary.new, 0);
+    assert!(summary.cut_short.is_some(), "{summary:#?}");
+    assert_eq!(summary.sources[&SourceKind::Finnhub].status, SourceStatus::Partial);
+}
