@@ -1,12 +1,15 @@
 //! Dashboard API Lambda (Function URL): settings and clients once per container, then each
 //! event through the shared router.
 
-use lambda_http::{Error, run, tracing};
+use lambda_http::{Error, run};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
     let settings = startup::Settings::from_env(startup::Host::Lambda)?;
+    startup::logging::init(settings.log_format);
+    if let Err(error) = xray::install_from_env() {
+        tracing::warn!(%error, "X-Ray subsegments off");
+    }
     let app = lambda_dashboard::app(&settings).await?;
     run(app).await
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use domain::run::{BreakerState, RunSummary};
 use domain::{Clock, SystemClock};
+use emf::names::{dimension, metric};
 use emf::{MetricSet, Unit};
 use ingestion::{Pipeline, PipelineError};
 use lambda_runtime::{Diagnostic, LambdaEvent};
@@ -21,7 +22,7 @@ use startup::Settings;
 pub use startup::parts::StartupError;
 
 /// The metrics namespace the dashboards and alarms read.
-pub const NAMESPACE: &str = "SentimentAnalyzer";
+pub use emf::names::NAMESPACE;
 /// Time kept back from the deadline: for the writes in flight, the run record, the summary.
 const MAX_MARGIN: Duration = Duration::from_secs(10);
 
@@ -96,8 +97,8 @@ pub async fn handle(
 pub fn metrics(summary: &RunSummary, environment: &str, timestamp_ms: i64) -> Vec<String> {
     let mut sets = Vec::new();
     let duration = (summary.finished_at - summary.started_at).num_milliseconds().max(0) as f64;
-    sets.push(MetricSet::new(NAMESPACE, timestamp_ms).dimension("Environment", environment).metric(
-        "IngestionDurationMs",
+    sets.push(MetricSet::new(NAMESPACE, timestamp_ms).dimension(dimension::ENVIRONMENT, environment).metric(
+        metric::INGESTION_DURATION_MS,
         duration,
         Unit::Milliseconds,
     ));
@@ -105,23 +106,23 @@ pub fn metrics(summary: &RunSummary, environment: &str, timestamp_ms: i64) -> Ve
         let open = s.guard.as_ref().is_some_and(|g| g.breaker == BreakerState::Open);
         sets.push(
             MetricSet::new(NAMESPACE, timestamp_ms)
-                .dimension("Environment", environment)
-                .dimension("Source", source.as_str())
-                .rollup(["Environment"])
-                .metric("ArticlesFetched", s.fetched as f64, Unit::Count)
-                .metric("NewArticles", s.new as f64, Unit::Count)
-                .metric("DuplicatesSkipped", s.duplicates as f64, Unit::Count)
-                .metric("SourceErrors", s.errors as f64, Unit::Count)
-                .metric("CircuitOpen", if open { 1.0 } else { 0.0 }, Unit::Count),
+                .dimension(dimension::ENVIRONMENT, environment)
+                .dimension(dimension::SOURCE, source.as_str())
+                .rollup([dimension::ENVIRONMENT])
+                .metric(metric::ARTICLES_FETCHED, s.fetched as f64, Unit::Count)
+                .metric(metric::NEW_ARTICLES, s.new as f64, Unit::Count)
+                .metric(metric::DUPLICATES_SKIPPED, s.duplicates as f64, Unit::Count)
+                .metric(metric::SOURCE_ERRORS, s.errors as f64, Unit::Count)
+                .metric(metric::CIRCUIT_OPEN, if open { 1.0 } else { 0.0 }, Unit::Count),
         );
         for window in s.guard.iter().flat_map(|g| &g.quota) {
             sets.push(
                 MetricSet::new(NAMESPACE, timestamp_ms)
-                    .dimension("Environment", environment)
-                    .dimension("Source", source.as_str())
-                    .dimension("Window", format!("{}-{}", window.window, window.resource))
-                    .rollup(["Environment", "Source"])
-                    .metric("QuotaRemaining", f64::from(window.remaining), Unit::Count),
+                    .dimension(dimension::ENVIRONMENT, environment)
+                    .dimension(dimension::SOURCE, source.as_str())
+                    .dimension(dimension::WINDOW, format!("{}-{}", window.window, window.resource))
+                    .rollup([dimension::ENVIRONMENT, dimension::SOURCE])
+                    .metric(metric::QUOTA_REMAINING, f64::from(window.remaining), Unit::Count),
             );
         }
     }

@@ -5,19 +5,11 @@ use std::sync::Arc;
 pub use domain::error_report::cause_chain;
 use domain::{Clock, SystemClock};
 use startup::settings::LogFormat;
-use tracing_subscriber::EnvFilter;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder =
-        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    startup::logging::init(format);
 }
 
 /// Reports a panic as one error log line instead of Rust's default message. Panics inside the

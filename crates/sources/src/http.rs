@@ -119,8 +119,26 @@ async fn send_once(
     key: &str,
     request: reqwest::RequestBuilder,
 ) -> Result<Response, SourceError> {
-    let mut response = request.send().await.map_err(|e| transport_error(config, e))?;
+    let (client, request) = request.build_split();
+    let request = request.map_err(|e| transport_error(config, e))?;
+    // Traced under the vendor's host name, so the service map shows each vendor once.
+    let mut segment = xray::start(request.url().host_str().unwrap_or("vendor"), xray::Namespace::Remote);
+    if let Some(segment) = &mut segment {
+        segment.request(request.method().as_str(), request.url().as_str());
+    }
+    let mut response = match client.execute(request).await {
+        Ok(response) => response,
+        Err(error) => {
+            if let Some(segment) = segment {
+                segment.finish(None);
+            }
+            return Err(transport_error(config, error));
+        }
+    };
     let status = response.status().as_u16();
+    if let Some(segment) = segment {
+        segment.finish(Some(status));
+    }
     if (300..400).contains(&status) {
         return Err(SourceError::Upstream {
             status,

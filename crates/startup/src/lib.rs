@@ -4,6 +4,7 @@
 
 #[cfg(feature = "fault-injection")]
 pub mod fault;
+pub mod logging;
 pub mod parts;
 pub mod secrets;
 pub mod settings;

@@ -23,6 +23,7 @@ mod cursor;
 mod errors;
 mod expr;
 pub mod table;
+mod trace;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -130,7 +131,11 @@ impl DynamoStore {
             return Err(ConnectError::NoRegion);
         }
         Ok(Self {
-            client: Client::new(config),
+            client: Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(config)
+                    .interceptor(trace::Tracing { table: table.into() })
+                    .build(),
+            ),
             table: table.into(),
             clock,
             calls: Arc::new(Calls::default()),
