@@ -14,7 +14,7 @@ locals {
   lambda_families = merge([
     for role, fn in var.functions : {
       "${role}-concurrent-executions" = {
-        description = "${fn.name} concurrency near its limit (${fn.reserved_concurrency >= 0 ? "reserved ${fn.reserved_concurrency}" : "account ${var.account_concurrency_limit}"}). Runbook: request a limit increase or raise reserved concurrency (procedure 1)."
+        description = "${fn.name} concurrency near its limit (${fn.reserved_concurrency >= 0 ? "reserved ${fn.reserved_concurrency}" : "account ${var.account_concurrency_limit}"}). Runbook: docs/runbooks/scaling.md, procedure 1 (reserved concurrency, account limit increase)."
         comparison  = "GreaterThanThreshold"
         period      = 60
         missing     = "notBreaching"
@@ -29,7 +29,7 @@ locals {
       }
 
       "${role}-duration-p95" = {
-        description = "${fn.name} p95 duration high. Runbook: profile for bottlenecks (X-Ray service map)."
+        description = "${fn.name} p95 duration high. Runbook: docs/runbooks/scaling.md, Lambda metrics (profile with X-Ray)."
         comparison  = "GreaterThanThreshold"
         period      = 300
         missing     = "notBreaching"
@@ -44,7 +44,7 @@ locals {
       }
 
       "${role}-error-rate" = {
-        description = "${fn.name} errors as % of invocations. Runbook: investigate logs (High Error Rate)."
+        description = "${fn.name} errors as % of invocations. Runbook: ${role == "ingestion" ? "docs/runbooks/no-new-articles.md" : "docs/runbooks/high-5xx-rate.md"}."
         comparison  = "GreaterThanThreshold"
         period      = 300
         missing     = "notBreaching"
@@ -61,7 +61,7 @@ locals {
 
       # Warning: any throttle in a minute. Critical (sustained): throttles in 5 consecutive minutes.
       "${role}-throttles" = {
-        description = "${fn.name} throttled. Runbook: increase reserved concurrency (procedure 1); if sustained, Sustained Throttling."
+        description = "${fn.name} throttled. Runbook: docs/runbooks/scaling.md, procedure 1; if sustained, Sustained throttling."
         comparison  = "GreaterThanThreshold"
         period      = 60
         missing     = "notBreaching"
@@ -82,7 +82,7 @@ locals {
   dynamodb_families = merge(
     {
       "dynamodb-throttles" = {
-        description = "${var.table_name} read or write requests throttled. Runbook: review GSI design, add capacity (procedure 2)."
+        description = "${var.table_name} read or write requests throttled. Runbook: docs/runbooks/dynamodb-throttling.md."
         comparison  = "GreaterThanThreshold"
         period      = 60
         missing     = "notBreaching"
@@ -99,7 +99,7 @@ locals {
 
       # Warning and critical are both "any" in the runbook: one alarm, at critical.
       "dynamodb-system-errors" = {
-        description = "${var.table_name} DynamoDB system errors. Runbook: AWS issue, check the status page."
+        description = "${var.table_name} DynamoDB system errors. AWS-side fault. Runbook: docs/runbooks/dynamodb-throttling.md, System errors."
         comparison  = "GreaterThanThreshold"
         period      = 60
         missing     = "notBreaching"
@@ -118,7 +118,7 @@ locals {
     # Warning waits 15 minutes: autoscaling itself targets 70% and needs a few minutes to act.
     local.provisioned ? {
       for kind in ["Read", "Write"] : "dynamodb-${lower(kind)}-capacity" => {
-        description = "${var.table_name} consumed ${lower(kind)} capacity as % of provisioned. Runbook: scale up or switch to on-demand (procedure 2)."
+        description = "${var.table_name} consumed ${lower(kind)} capacity as % of provisioned. Runbook: docs/runbooks/dynamodb-throttling.md (capacity), docs/runbooks/scaling.md procedure 2."
         comparison  = "GreaterThanThreshold"
         period      = 60
         missing     = "notBreaching"
@@ -137,7 +137,7 @@ locals {
 
   api_families = {
     "api-latency-p95" = {
-      description = "Dashboard API p95 latency (ApiLatencyMs). Runbook: check downstream services."
+      description = "Dashboard API p95 latency (ApiLatencyMs). Runbook: docs/runbooks/scaling.md, API metrics."
       comparison  = "GreaterThanThreshold"
       period      = 300
       missing     = "notBreaching"
@@ -152,7 +152,7 @@ locals {
     }
 
     "api-5xx-rate" = {
-      description = "Dashboard API 5xx responses as % of requests. Runbook: check Lambda errors."
+      description = "Dashboard API 5xx responses as % of requests. Runbook: docs/runbooks/high-5xx-rate.md."
       comparison  = "GreaterThanThreshold"
       period      = 300
       missing     = "notBreaching"
@@ -168,7 +168,7 @@ locals {
     }
 
     "api-429-per-minute" = {
-      description = "Dashboard API 429 (rate limited) responses per minute. Runbook: review rate limit config (SENTIMENT_RATE_LIMITS)."
+      description = "Dashboard API 429 (rate limited) responses per minute. Runbook: docs/runbooks/scaling.md, Sustained throttling (dashboard_rate_limits, SENTIMENT_RATE_LIMITS)."
       comparison  = "GreaterThanThreshold"
       period      = 60
       missing     = "notBreaching"
@@ -187,7 +187,7 @@ locals {
     {
       # Missing data breaches: no metric at all means ingestion is not running.
       "ingestion-no-new-articles" = {
-        description = "No new article stored (or no ingestion run reported) for ${var.no_new_articles_hours} h. Check the ingestion logs, its DLQ and the vendors."
+        description = "No new article stored (or no ingestion run reported) for ${var.no_new_articles_hours} h. Runbook: docs/runbooks/no-new-articles.md."
         comparison  = "LessThanOrEqualToThreshold"
         period      = 3600
         missing     = "breaching"
@@ -204,7 +204,7 @@ locals {
     merge([
       for source in var.sources : {
         "ingestion-circuit-open-${source}" = {
-          description = "Circuit breaker for ${source} opened. Runbook: external API issue; the breaker retries by itself."
+          description = "Circuit breaker for ${source} opened. The breaker retries by itself. Runbook: docs/runbooks/source-breaker-or-quota.md."
           comparison  = "GreaterThanThreshold"
           period      = 900
           missing     = "notBreaching"
@@ -219,7 +219,7 @@ locals {
 
         # Minimum over every quota window of the source (the metric's [Environment, Source] set).
         "ingestion-quota-exhausted-${source}" = {
-          description = "A ${source} quota window is exhausted. Runbook: check the quota tracker (QUOTA# items); lower the schedule or the watchlist."
+          description = "A ${source} quota window is exhausted. Runbook: docs/runbooks/source-breaker-or-quota.md (QUOTA# items, schedule, watchlist)."
           comparison  = "LessThanOrEqualToThreshold"
           period      = 900
           missing     = "notBreaching"

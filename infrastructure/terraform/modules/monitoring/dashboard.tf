@@ -275,7 +275,7 @@ resource "aws_cloudwatch_dashboard" "this" {
           width  = 24
           height = 2
           properties = {
-            markdown = "# ${var.name}\nLambda, API, DynamoDB, ingestion and CloudFront health. Thresholds and procedures: scaling runbook. Alarms notify SNS topic `${aws_sns_topic.alarms.name}`."
+            markdown = "# ${var.name}\nLambda, API, DynamoDB, ingestion and CloudFront health. Thresholds and procedures: docs/runbooks (each alarm names its runbook). Alarms notify SNS topic `${aws_sns_topic.alarms.name}`."
           }
         },
         {
