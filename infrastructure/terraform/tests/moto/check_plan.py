@@ -12,6 +12,8 @@ Usage: check_plan.py KIND PLAN_JSON
         provisioned-concurrency - dashboard_provisioned_concurrency = 10 on the applied preprod
         runbook-schedule        - procedure 4: -target=module.eventbridge, new schedule, no zips
         runbook-provisioned     - procedure 2: -target=module.dynamodb, PROVISIONED, no zips
+        runbook-restore         - restore-table.md: -target=module.dynamodb after the table was
+                                  replaced by a restored copy, no zips
 """
 
 import json
@@ -381,6 +383,23 @@ def check_runbook_provisioned(plan: dict) -> None:
     )
 
 
+def check_runbook_restore(plan: dict) -> None:
+    """docs/runbooks/restore-table.md: a restore carries neither TTL nor PITR (nor tags, deletion
+    protection, Contributor Insights); -target=module.dynamodb must put them back in place."""
+    actions = changed(plan)
+    check(
+        actions.get("module.dynamodb.aws_dynamodb_table.this") == ["update"],
+        f"the restored table must be updated in place: {actions}",
+    )
+    destructive = [address for address, action in actions.items() if "delete" in action]
+    check(not destructive, f"nothing may be replaced or destroyed after a restore: {destructive}")
+    outside = [address for address in actions if not address.startswith("module.dynamodb.")]
+    check(not outside, f"only module.dynamodb may change: {outside}")
+    table = after(plan, "module.dynamodb.aws_dynamodb_table.this")
+    check(table.get("point_in_time_recovery", [{}])[0].get("enabled") is True, "PITR must come back on")
+    check(table.get("ttl", [{}])[0].get("enabled") is True, "TTL must come back on")
+
+
 def main() -> int:
     kind, path = sys.argv[1], sys.argv[2]
     with open(path) as f:
@@ -392,6 +411,7 @@ def main() -> int:
         "provisioned-concurrency": check_provisioned_concurrency,
         "runbook-schedule": check_runbook_schedule,
         "runbook-provisioned": check_runbook_provisioned,
+        "runbook-restore": check_runbook_restore,
     }[kind](plan)
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
