@@ -439,13 +439,13 @@ variable "ingestion_lookback" {
 }
 
 variable "ingestion_quotas" {
-  description = "SENTIMENT_QUOTAS: upstream request quotas per vendor, vendor=count/window;count/window, comma separated."
+  description = "SENTIMENT_QUOTAS: upstream quotas per vendor, vendor=limit;limit,... where a limit is count/window (calls) or count symbols/window (distinct tickers); windows s, m, h, d, mo. The default is the code's: the vendors' free tiers."
   type        = string
-  default     = "tiingo=50/1h;1000/1d,finnhub=60/1m;30/1s"
+  default     = "tiingo=50/1h;1000/1d;500 symbols/1mo,finnhub=60/1m;30/1s"
 
   validation {
-    condition     = can(regex("^[a-z]+=[0-9]+/[0-9]+[smhd](;[0-9]+/[0-9]+[smhd])*(,[a-z]+=[0-9]+/[0-9]+[smhd](;[0-9]+/[0-9]+[smhd])*)*$", var.ingestion_quotas))
-    error_message = "ingestion_quotas must look like tiingo=50/1h;1000/1d,finnhub=60/1m."
+    condition     = can(regex("^[a-z]+=[0-9]+( symbols)?/[0-9]+(s|m|h|d|mo)(;[0-9]+( symbols)?/[0-9]+(s|m|h|d|mo))*(,[a-z]+=[0-9]+( symbols)?/[0-9]+(s|m|h|d|mo)(;[0-9]+( symbols)?/[0-9]+(s|m|h|d|mo))*)*$", var.ingestion_quotas))
+    error_message = "ingestion_quotas must look like tiingo=50/1h;1000/1d;500 symbols/1mo,finnhub=60/1m;30/1s."
   }
 }
 

@@ -31,7 +31,7 @@ COMMON_ENVIRONMENT = {
 INGESTION_ENVIRONMENT = {
     "SENTIMENT_SOURCE": "live",
     "SENTIMENT_LOOKBACK": "2d",
-    "SENTIMENT_QUOTAS": "tiingo=50/1h;1000/1d,finnhub=60/1m;30/1s",
+    "SENTIMENT_QUOTAS": "tiingo=50/1h;1000/1d;500 symbols/1mo,finnhub=60/1m;30/1s",
     "SENTIMENT_CIRCUIT_BREAKER": "failure_threshold=5,open_for=60s,half_open_probes=1",
     "SENTIMENT_MODEL": "encoder",
     "SENTIMENT_EVENTS": "eventbridge",
