@@ -122,7 +122,7 @@ def main():
                 data = json.dumps(body).encode()
                 headers["Content-Type"] = "application/json"
             if token:
-                headers["Authorization"] = f"Bearer {token}"
+                headers["X-User-ID"] = token
             with calls_lock:
                 before = len(calls)
             req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
@@ -155,10 +155,10 @@ def main():
             for view in ("sources", "periods"):
                 step(f"config_heatmap ({view}, 3 tickers)", "GET",
                      f"/api/v2/configurations/{a['config_id']}/heatmap?view={view}", token=token)
-            step("public_sentiment (3 tickers)", "GET", "/api/v2/sentiment?tickers=AAPL,MSFT,JPM&window=7d", token=token)
-            page = step("articles_feed", "GET", "/api/v2/articles?limit=20", token=token)
-            step("articles_feed_next", "GET",
-                 "/api/v2/articles?limit=20&cursor=" + urllib.request.quote(page["next_cursor"]), token=token)
+            # Public reads carry no token, as in the k6 script (and through CloudFront).
+            step("public_sentiment (3 tickers)", "GET", "/api/v2/sentiment?tickers=AAPL,MSFT,JPM&window=7d")
+            page = step("articles_feed", "GET", "/api/v2/articles?limit=20")
+            step("articles_feed_next", "GET", "/api/v2/articles?limit=20&cursor=" + urllib.request.quote(page["next_cursor"]))
             for c in (a, b):
                 step(f"delete_config ({len(c['tickers'])} tickers)", "DELETE",
                      f"/api/v2/configurations/{c['config_id']}", token=token)

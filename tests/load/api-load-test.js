@@ -21,19 +21,26 @@
 //                 runbook's 5xx warning level)
 //   BANDS         stress only: the VU levels to climb through (default 10,25,50,100,200,400)
 //   DURATION      soak only: how long to hold (default 1h)
+//   AUTH          how the session token is sent: x-user-id (default) or bearer
 //
-// Against a deployment: every request but /health is rate limited per session, and session
-// creation per client address. All of k6's sessions come from one address, so the default
-// anonymous_session limit (10/1h) must be raised there for any stage but smoke; the summary
-// counts 429 answers separately so this shows.
+// Against a deployment (docs/deploy.md, "Smoke test"): CloudFront signs each request to the
+// Function URL, so the viewer's Authorization header never reaches the function. The token
+// therefore goes in X-User-ID, and every request that may carry a body sends the SHA-256 of
+// its body in x-amz-content-sha256. Public reads are sent without the token: CloudFront caches
+// them and forwards no viewer header on those paths.
+// Rate limits: every request but /health is limited per session, or per client address when
+// it carries no token; session creation always per address. All of k6's sessions come from
+// one address, so the default anonymous_session limit (10/1h) must be raised there for any
+// stage but smoke (6 sessions); the summary counts 429 answers separately so this shows.
 //
 // Exit status: k6 exits 99 when a threshold fails. The summary (stdout, summary.txt,
 // summary.json) names each failed threshold and, for stress, the first VU band that broke.
 
 import http from 'k6/http';
+import crypto from 'k6/crypto';
 import exec from 'k6/execution';
 import { check, sleep } from 'k6';
-import { Counter } from 'k6/metrics';
+import { Counter, Rate } from 'k6/metrics';
 
 const API_URL = (__ENV.API_URL || '').replace(/\/+$/, '');
 if (!/^https?:\/\/[^/]+/.test(API_URL)) {
@@ -46,6 +53,10 @@ const P99_MS = Number(__ENV.P99_MS || 3000);
 const MAX_ERROR_RATE = Number(__ENV.MAX_ERROR_RATE || 0.01);
 // Checks guard bodies as well as statuses; allow the same small share to fail.
 const MIN_CHECKS_RATE = 1 - MAX_ERROR_RATE;
+const AUTH = (__ENV.AUTH || 'x-user-id').toLowerCase();
+if (AUTH !== 'x-user-id' && AUTH !== 'bearer') {
+  throw new Error(`AUTH must be x-user-id or bearer, got ${__ENV.AUTH}`);
+}
 
 function numbers(raw, what) {
   const list = raw.split(',').map((s) => Number(s.trim()));
@@ -67,10 +78,11 @@ const ABORT_ERROR_RATE = 0.1;
 // Closed model: each VU runs visits back to back, pausing THINK seconds (uniform in the
 // range) between requests the way a person reading a dashboard does.
 const STAGES = {
-  // A few users, well under a minute: does every journey step work at all?
+  // A few users, well under a minute: does every journey step work at all? Six visits, so
+  // six sessions: within a deployment's default anonymous_session limit (10/1h per address).
   smoke: {
     think: [0.2, 0.5],
-    scenario: { executor: 'constant-vus', vus: 2, duration: '30s' },
+    scenario: { executor: 'per-vu-iterations', vus: 2, iterations: 3, maxDuration: '1m' },
   },
   // Normal traffic: 20 concurrent dashboard users.
   load: {
@@ -172,12 +184,17 @@ const rateLimited = new Counter('responses_429');
 const clientErrors = new Counter('responses_4xx_other');
 const serverErrors = new Counter('responses_5xx');
 const noResponse = new Counter('responses_none');
+// Behind CloudFront, the share of answers (of those with an X-Cache header) served from its
+// cache: cached public reads are not comparable with the origin's own latency.
+const cdnCacheHits = new Rate('cdn_cache_hits');
 
 function count(res) {
   if (res.status === 0) noResponse.add(1);
   else if (res.status === 429) rateLimited.add(1);
   else if (res.status >= 500) serverErrors.add(1);
   else if (res.status >= 400) clientErrors.add(1);
+  const cache = res.headers['X-Cache'];
+  if (cache) cdnCacheHits.add(/^(Hit|RefreshHit)/i.test(cache));
 }
 
 function json(res) {
@@ -209,11 +226,14 @@ function distinct(n) {
 // One request: tagged by name, counted by kind, checked. Returns the response and its body.
 function call(method, name, path, { body = null, token = null, expect = 200, checks = {} } = {}) {
   const headers = { Accept: 'application/json' };
+  const payload = body === null ? '' : JSON.stringify(body);
   if (body !== null) headers['Content-Type'] = 'application/json';
-  // The dashboard sends its token on every call, so even public reads are counted against
-  // the session by the rate limiter, not against the one address all VUs share.
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const res = http.request(method, `${API_URL}${path}`, body === null ? null : JSON.stringify(body), {
+  // Lambda behind CloudFront's origin access control takes no unsigned body (an empty one
+  // included); the local service ignores the header.
+  if (method !== 'GET') headers['x-amz-content-sha256'] = crypto.sha256(payload, 'hex');
+  if (token && AUTH === 'bearer') headers.Authorization = `Bearer ${token}`;
+  else if (token) headers['X-User-ID'] = token;
+  const res = http.request(method, `${API_URL}${path}`, body === null ? null : payload, {
     headers,
     tags: { name },
   });
@@ -376,10 +396,10 @@ function visit() {
       think();
     }
 
-    // 5. Public reads: sentiment for a few tickers, the article feed and its next page.
+    // 5. Public reads: sentiment for a few tickers, the article feed and its next page. No
+    //    token, as through CloudFront (which caches them): limited per client address.
     const publicTickers = distinct(3);
     call('GET', 'public_sentiment', `/api/v2/sentiment?tickers=${publicTickers.join(',')}&window=7d`, {
-      token,
       checks: {
         'each ticker answered': (d) =>
           Array.isArray(d.tickers) &&
@@ -389,7 +409,6 @@ function visit() {
     });
     think();
     const first = call('GET', 'articles_feed', '/api/v2/articles?limit=20', {
-      token,
       checks: {
         'a page, newest first': (d) =>
           Array.isArray(d.articles) && d.articles.length <= 20 && sortedNewestFirst(d.articles),
@@ -399,7 +418,6 @@ function visit() {
     if (first.data && first.data.next_cursor) {
       const page1 = first.data.articles;
       call('GET', 'articles_feed_next', `/api/v2/articles?limit=20&cursor=${encodeURIComponent(first.data.next_cursor)}`, {
-        token,
         checks: {
           'continues the first page': (d) => {
             const seen = new Set(page1.map((a) => a.id));
@@ -532,6 +550,8 @@ function buildSummary(data) {
       server_errors_5xx: counter('responses_5xx'),
       no_response: counter('responses_none'),
     },
+    // null when no answer carried X-Cache (not behind CloudFront).
+    cdn_cache_hit_rate: rateOf(m.cdn_cache_hits),
     budgets: { p95_ms: P95_MS, p99_ms: P99_MS, max_error_rate: MAX_ERROR_RATE, min_checks_rate: MIN_CHECKS_RATE },
     requests,
     not_exercised: JOURNEY.filter((name) => requests[name].count === 0),
@@ -574,7 +594,8 @@ function renderText(s) {
   );
   const r = s.responses;
   lines.push(
-    `answers: 429 ${r.rate_limited_429}, other 4xx ${r.client_errors_4xx_other}, 5xx ${r.server_errors_5xx}, none ${r.no_response}`,
+    `answers: 429 ${r.rate_limited_429}, other 4xx ${r.client_errors_4xx_other}, 5xx ${r.server_errors_5xx}, none ${r.no_response}` +
+      (s.cdn_cache_hit_rate !== null ? `; CloudFront cache hits ${pct(s.cdn_cache_hit_rate)} of answers with X-Cache` : ''),
   );
   lines.push(
     `budgets: p95 < ${ms(s.budgets.p95_ms)}, p99 < ${ms(s.budgets.p99_ms)}, failed < ${pct(s.budgets.max_error_rate)} per request and overall, checks > ${pct(s.budgets.min_checks_rate)}`,
