@@ -17,6 +17,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -176,6 +177,7 @@ def main():
         for p in reversed(started):
             p.terminate()
             p.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ const P99_MS = Number(__ENV.P99_MS || 3000);
 const MAX_ERROR_RATE = Number(__ENV.MAX_ERROR_RATE || 0.01);
 // Checks guard bodies as well as statuses; allow the same small share to fail.
 const MIN_CHECKS_RATE = 1 - MAX_ERROR_RATE;
+if (!(P95_MS > 0 && P99_MS > 0 && MAX_ERROR_RATE > 0 && MAX_ERROR_RATE < 1)) {
+  throw new Error('P95_MS and P99_MS must be positive numbers, MAX_ERROR_RATE a fraction such as 0.01');
+}
 const AUTH = (__ENV.AUTH || 'x-user-id').toLowerCase();
 if (AUTH !== 'x-user-id' && AUTH !== 'bearer') {
   throw new Error(`AUTH must be x-user-id or bearer, got ${__ENV.AUTH}`);
