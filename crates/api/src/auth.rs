@@ -12,13 +12,17 @@ use crate::{ApiError, AppState};
 
 pub const USER_ID_HEADER: &str = "x-user-id";
 
-/// The credential a request carries, if any (not yet checked against the store).
+/// The credential a request carries, if any (not yet checked against the store): a Bearer
+/// token in `Authorization`, else `X-User-ID`. An `Authorization` header of another scheme is
+/// not ours to read: behind CloudFront it holds the SigV4 signature of origin access control
+/// (`AWS4-HMAC-SHA256 Credential=…`), and the viewer's token then travels in `X-User-ID`.
 pub fn presented_token(headers: &HeaderMap) -> Option<&str> {
-    if let Some(value) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let (scheme, rest) = value.trim().split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim());
-    }
-    headers.get(USER_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::trim)
+    let bearer =
+        headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|value| {
+            let (scheme, rest) = value.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        });
+    bearer.or_else(|| headers.get(USER_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::trim))
 }
 
 /// A request made with a live session.
@@ -53,7 +57,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bearer_wins_over_the_legacy_header_and_schemes_are_checked() {
+    fn bearer_wins_and_other_schemes_leave_the_token_to_x_user_id() {
         let mut headers = HeaderMap::new();
         assert_eq!(presented_token(&headers), None);
         headers.insert(USER_ID_HEADER, HeaderValue::from_static(" legacy "));
@@ -62,7 +66,18 @@ mod tests {
         assert_eq!(presented_token(&headers), Some("abc"));
         headers.insert("authorization", HeaderValue::from_static("bearer abc"));
         assert_eq!(presented_token(&headers), Some("abc"));
-        headers.insert("authorization", HeaderValue::from_static("Basic abc"));
+        // Another scheme is not ours: behind CloudFront it is the origin-access signature,
+        // and the viewer's token is the one in X-User-ID.
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static(
+                "AWS4-HMAC-SHA256 Credential=AKIA/20261130/us-east-1/lambda/aws4_request",
+            ),
+        );
+        assert_eq!(presented_token(&headers), Some("legacy"));
+        headers.remove(USER_ID_HEADER);
+        assert_eq!(presented_token(&headers), None);
+        headers.insert("authorization", HeaderValue::from_static("Basic"));
         assert_eq!(presented_token(&headers), None);
     }
 }

@@ -137,6 +137,14 @@ fn read_by_terraform() -> BTreeSet<(String, Reading)> {
     readings
 }
 
+#[test]
+fn terraform_reads_the_namespace_the_code_writes() {
+    let variables = std::fs::read_to_string(monitoring_module().join("variables.tf")).unwrap();
+    let block = &variables[variables.find("variable \"metric_namespace\"").expect("the variable")..];
+    let default = block.lines().find_map(|l| l.trim().strip_prefix("default")).expect("a default");
+    assert_eq!(default.trim().trim_start_matches('=').trim(), format!("\"{}\"", emf::names::NAMESPACE));
+}
+
 #[tokio::test]
 async fn every_metric_terraform_reads_is_one_the_code_writes() {
     let emitted = emitted().await;

@@ -9,7 +9,7 @@ use startup::settings::LogFormat;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub fn init_tracing(format: LogFormat) {
-    startup::logging::init(format);
+    startup::logging::init(format, startup::Host::Cli);
 }
 
 /// Reports a panic as one error log line instead of Rust's default message. Panics inside the

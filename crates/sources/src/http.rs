@@ -121,25 +121,22 @@ async fn send_once(
 ) -> Result<Response, SourceError> {
     let (client, request) = request.build_split();
     let request = request.map_err(|e| transport_error(config, e))?;
-    // Traced under the vendor's host name, so the service map shows each vendor once.
+    // Traced under the vendor's host name, so the service map shows each vendor once. The
+    // subsegment ends when the body has been read; an attempt that fails or is cut off before
+    // then reports itself as a fault when it is dropped.
     let mut segment = xray::start(request.url().host_str().unwrap_or("vendor"), xray::Namespace::Remote);
     if let Some(segment) = &mut segment {
         segment.request(request.method().as_str(), request.url().as_str());
     }
-    let mut response = match client.execute(request).await {
-        Ok(response) => response,
-        Err(error) => {
-            if let Some(segment) = segment {
-                segment.finish(None);
-            }
-            return Err(transport_error(config, error));
+    let mut response = client.execute(request).await.map_err(|e| transport_error(config, e))?;
+    let status = response.status().as_u16();
+    let answered = |segment: Option<xray::Subsegment>| {
+        if let Some(segment) = segment {
+            segment.finish(Some(status));
         }
     };
-    let status = response.status().as_u16();
-    if let Some(segment) = segment {
-        segment.finish(Some(status));
-    }
     if (300..400).contains(&status) {
+        answered(segment);
         return Err(SourceError::Upstream {
             status,
             message: "unexpected redirect; vendor API calls are never redirected, so it was not followed"
@@ -150,6 +147,7 @@ async fn send_once(
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(config, e))? {
         if body.len() + chunk.len() > config.max_body_bytes {
+            answered(segment);
             return Err(SourceError::Malformed(format!(
                 "response larger than {} bytes",
                 config.max_body_bytes
@@ -158,6 +156,7 @@ async fn send_once(
         body.extend_from_slice(&chunk);
     }
     redact(&mut body, key);
+    answered(segment);
     Ok(Response { status, headers, body })
 }
 

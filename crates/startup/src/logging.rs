@@ -19,34 +19,59 @@ use std::fmt;
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter};
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::settings::LogFormat;
+use crate::settings::{Host, LogFormat};
 
-/// Installs the process's logger, writing to stderr. The level comes from
-/// `AWS_LAMBDA_LOG_LEVEL` (Lambda's log-level control) or else `RUST_LOG`, default `info`.
-pub fn init(format: LogFormat) {
-    let directives = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .ok()
-        .filter(|level| !level.is_empty())
-        .map(|level| level.to_lowercase())
-        .or_else(|| std::env::var("RUST_LOG").ok())
-        .unwrap_or_else(|| "info".into());
-    // The Lambda runtime's invocation span carries the request and trace ids; keep it even
-    // when the level asked for would drop info spans.
+/// Installs the process's logger, writing to stderr. The level comes from `RUST_LOG`, or in
+/// Lambda from `AWS_LAMBDA_LOG_LEVEL` (Lambda's log-level control) first; default `info`.
+///
+/// Two guards hold whatever level is asked for:
+/// - nothing is logged below DEBUG: at TRACE the Lambda runtime logs each raw event (its
+///   headers, session tokens included) and the AWS SDK whole requests and responses;
+/// - the spans that carry the ids (the runtime's invocation span, the API's request span)
+///   stay on at WARN and ERROR, so the lines that matter most keep their ids.
+pub fn init(format: LogFormat, host: Host) {
+    let lambda_level = match host {
+        Host::Lambda => std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().and_then(|level| lambda_directive(&level)),
+        Host::Cli => None,
+    };
+    let directives = lambda_level.or_else(|| std::env::var("RUST_LOG").ok()).unwrap_or_else(|| "info".into());
     let filter = EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| EnvFilter::new("info"))
-        .add_directive("lambda_runtime::layers::trace=info".parse().expect("a valid directive"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        .add_directive("lambda_runtime::layers::trace=info".parse().expect("a valid directive"))
+        .add_directive("api::request_id=info".parse().expect("a valid directive"));
+    let filter = filter.and(LevelFilter::DEBUG);
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     match format {
         LogFormat::Text => {
-            builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
+            let layer = layer.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+            tracing_subscriber::registry().with(layer.with_filter(filter)).init();
         }
-        LogFormat::Json => builder.fmt_fields(JsonFields::new()).event_format(FlatJson).init(),
+        LogFormat::Json => {
+            let layer = layer.fmt_fields(JsonFields::new()).event_format(FlatJson);
+            tracing_subscriber::registry().with(layer.with_filter(filter)).init();
+        }
     }
+}
+
+/// Lambda's level names (`TRACE` … `FATAL`) as a filter directive.
+fn lambda_directive(level: &str) -> Option<String> {
+    let level = match level.trim().to_ascii_uppercase().as_str() {
+        "TRACE" => "trace",
+        "DEBUG" => "debug",
+        "INFO" => "info",
+        "WARN" => "warn",
+        "ERROR" | "FATAL" => "error",
+        _ => return None,
+    };
+    Some(level.into())
 }
 
 /// One JSON object per event, span fields flattened into it.
@@ -65,12 +90,6 @@ where
     ) -> fmt::Result {
         let mut line = Map::new();
         let metadata = event.metadata();
-        line.insert(
-            "timestamp".into(),
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true).into(),
-        );
-        line.insert("level".into(), metadata.level().as_str().into());
-        line.insert("target".into(), metadata.target().into());
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
                 let extensions = span.extensions();
@@ -83,6 +102,13 @@ where
             }
         }
         event.record(&mut Fields(&mut line));
+        // Last, so no field of an event or span can pass for them.
+        line.insert(
+            "timestamp".into(),
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true).into(),
+        );
+        line.insert("level".into(), metadata.level().as_str().into());
+        line.insert("target".into(), metadata.target().into());
         writeln!(writer, "{}", Value::Object(line))
     }
 }
@@ -92,6 +118,9 @@ fn insert_span_field(line: &mut Map<String, Value>, name: String, value: Value) 
     match name.as_str() {
         "requestId" => {
             line.insert("aws_request_id".into(), value);
+        }
+        "tenantId" => {
+            line.insert("tenant_id".into(), value);
         }
         "xrayTraceId" => {
             if let Some(header) = value.as_str().and_then(xray::TraceHeader::parse) {
@@ -130,5 +159,18 @@ impl Visit for Fields<'_> {
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         self.0.insert(field.name().into(), value.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_levels_become_directives() {
+        assert_eq!(lambda_directive("TRACE").as_deref(), Some("trace"));
+        assert_eq!(lambda_directive("warn").as_deref(), Some("warn"));
+        assert_eq!(lambda_directive("FATAL").as_deref(), Some("error"));
+        assert_eq!(lambda_directive("loud"), None);
     }
 }

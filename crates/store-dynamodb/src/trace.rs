@@ -12,14 +12,19 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 
+/// The exceptions DynamoDB throttles with.
+const THROTTLES: [&str; 3] =
+    ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"];
+
 #[derive(Debug)]
 pub(crate) struct Tracing {
     pub(crate) table: String,
 }
 
-/// The attempt in flight, kept in the request's config bag between the two hooks.
-#[derive(Clone, Debug)]
-struct Attempt(xray::Subsegment);
+/// The attempt in flight, kept in the request's config bag between the two hooks. If the
+/// call is cancelled between them, the bag drops it and the subsegment reports a fault.
+#[derive(Debug)]
+struct Attempt(std::sync::Mutex<Option<xray::Subsegment>>);
 
 impl Storable for Attempt {
     type Storer = StoreReplace<Self>;
@@ -39,7 +44,7 @@ impl Intercept for Tracing {
         let Some(mut segment) = xray::start("DynamoDB", xray::Namespace::Aws) else { return Ok(()) };
         let operation = cfg.load::<Metadata>().map(|m| m.name().to_owned()).unwrap_or_default();
         segment.aws("operation", operation).aws("table_name", self.table.as_str());
-        cfg.interceptor_state().store_put(Attempt(segment));
+        cfg.interceptor_state().store_put(Attempt(std::sync::Mutex::new(Some(segment))));
         Ok(())
     }
 
@@ -49,11 +54,18 @@ impl Intercept for Tracing {
         _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let Some(Attempt(segment)) = cfg.load::<Attempt>().cloned() else { return Ok(()) };
-        let mut segment = segment;
+        let Some(mut segment) = cfg.load::<Attempt>().and_then(|a| a.0.lock().ok()?.take()) else {
+            return Ok(());
+        };
         let response = context.response();
         if let Some(id) = response.and_then(|r| r.headers().get("x-amzn-requestid")) {
             segment.aws("request_id", id);
+        }
+        // DynamoDB throttles with a 400 whose body names the exception.
+        let rejected = response.filter(|r| r.status().as_u16() == 400);
+        let body = rejected.and_then(|r| r.body().bytes()).unwrap_or_default();
+        if THROTTLES.iter().any(|name| memchr::memmem::find(body, name.as_bytes()).is_some()) {
+            segment.throttled();
         }
         segment.finish(response.map(|r| r.status().as_u16()));
         Ok(())

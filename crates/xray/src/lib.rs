@@ -99,7 +99,7 @@ pub fn current() -> Option<TraceHeader> {
 /// daemon, no trace header, not sampled), so untraced code pays one branch.
 pub fn start(name: &str, namespace: Namespace) -> Option<Subsegment> {
     DAEMON.get()?;
-    Some(Subsegment::start(&current()?, name, namespace))
+    Subsegment::start(&current()?, name, namespace)
 }
 
 pub(crate) fn emit(datagram: &[u8]) {

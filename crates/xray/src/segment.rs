@@ -12,33 +12,39 @@ pub enum Namespace {
     Remote,
 }
 
-/// A call being timed. [`finish`](Subsegment::finish) sends it; dropping it unfinished sends
-/// nothing.
-#[derive(Clone, Debug)]
+/// A call being timed. [`finish`](Subsegment::finish) sends it. Dropped unfinished (the call
+/// was cancelled: a deadline passed, its future was dropped), it is sent as a fault, since the
+/// slow calls that get cut off are the ones worth seeing.
+#[derive(Debug)]
 pub struct Subsegment {
     trace_id: String,
-    parent_id: Option<String>,
+    parent_id: String,
     id: String,
     name: String,
     namespace: Namespace,
     start_time: f64,
     aws: Map<String, Value>,
     http: Map<String, Value>,
+    throttled: bool,
+    sent: bool,
 }
 
 impl Subsegment {
-    /// Starts timing a call named `name` under `header`'s trace.
-    pub fn start(header: &TraceHeader, name: &str, namespace: Namespace) -> Self {
-        Self {
+    /// Starts timing a call named `name` under `header`'s trace, or `None` when the header
+    /// names no parent segment (X-Ray refuses a subsegment sent on its own without one).
+    pub fn start(header: &TraceHeader, name: &str, namespace: Namespace) -> Option<Self> {
+        Some(Self {
             trace_id: header.root.clone(),
-            parent_id: header.parent.clone(),
+            parent_id: header.parent.clone()?,
             id: segment_id(),
             name: name.chars().take(200).collect(),
             namespace,
             start_time: epoch_seconds(),
             aws: Map::new(),
             http: Map::new(),
-        }
+            throttled: false,
+            sent: false,
+        })
     }
 
     /// An AWS call's details: `operation`, `table_name`, `region`, `request_id`, `retries`.
@@ -47,25 +53,45 @@ impl Subsegment {
         self
     }
 
-    /// The HTTP request: method and URL. The query is cut off, whatever it holds.
+    /// The HTTP request: method and URL. The query and any `user:password@` are cut off,
+    /// whatever they hold.
     pub fn request(&mut self, method: &str, url: &str) -> &mut Self {
         let url = url.split(['?', '#']).next().unwrap_or_default();
+        let url = match url.split_once("://") {
+            Some((scheme, rest)) => {
+                let (authority, path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
+                let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+                format!("{scheme}://{host}{path}")
+            }
+            None => url.to_owned(),
+        };
         self.http.insert("request".into(), json!({ "method": method, "url": url }));
+        self
+    }
+
+    /// Marks the call throttled whatever its status (DynamoDB throttles with a 400).
+    pub fn throttled(&mut self) -> &mut Self {
+        self.throttled = true;
         self
     }
 
     /// Ends the call with its HTTP status (`None` when no answer came) and sends it: 4xx is an
     /// error, 429 also a throttle, 5xx or no answer a fault, as X-Ray classifies them.
     pub fn finish(mut self, status: Option<u16>) {
+        self.send(status);
+    }
+
+    fn send(&mut self, status: Option<u16>) {
+        if std::mem::replace(&mut self.sent, true) {
+            return;
+        }
         let end_time = epoch_seconds().max(self.start_time);
         let mut document = Map::new();
         document.insert("type".into(), "subsegment".into());
-        document.insert("id".into(), self.id.into());
-        document.insert("trace_id".into(), self.trace_id.into());
-        if let Some(parent) = self.parent_id {
-            document.insert("parent_id".into(), parent.into());
-        }
-        document.insert("name".into(), self.name.into());
+        document.insert("id".into(), self.id.clone().into());
+        document.insert("trace_id".into(), self.trace_id.clone().into());
+        document.insert("parent_id".into(), self.parent_id.clone().into());
+        document.insert("name".into(), self.name.clone().into());
         document.insert(
             "namespace".into(),
             match self.namespace {
@@ -76,27 +102,34 @@ impl Subsegment {
         );
         document.insert("start_time".into(), self.start_time.into());
         document.insert("end_time".into(), end_time.into());
+        let mut http = std::mem::take(&mut self.http);
         if let Some(status) = status {
-            self.http.insert("response".into(), json!({ "status": status }));
+            http.insert("response".into(), json!({ "status": status }));
         }
         let (error, throttle, fault) = match status {
             Some(429) => (true, true, false),
-            Some(400..=499) => (true, false, false),
-            Some(500..) => (false, false, true),
+            Some(400..=499) => (true, self.throttled, false),
+            Some(500..) => (false, self.throttled, true),
             Some(_) => (false, false, false),
-            // No answer at all (a timeout, a refused connection) is a fault too.
+            // No answer at all (a timeout, a refused connection, a cancelled call) is a fault.
             None => (false, false, true),
         };
         document.insert("error".into(), error.into());
         document.insert("throttle".into(), throttle.into());
         document.insert("fault".into(), fault.into());
         if !self.aws.is_empty() {
-            document.insert("aws".into(), self.aws.into());
+            document.insert("aws".into(), std::mem::take(&mut self.aws).into());
         }
-        if !self.http.is_empty() {
-            document.insert("http".into(), self.http.into());
+        if !http.is_empty() {
+            document.insert("http".into(), http.into());
         }
         crate::emit(&datagram(&Value::Object(document)));
+    }
+}
+
+impl Drop for Subsegment {
+    fn drop(&mut self) {
+        self.send(None);
     }
 }
 

@@ -23,7 +23,7 @@ fn subsegments_reach_the_daemon_in_its_wire_format() {
         TraceHeader::parse("Root=1-6936a0c0-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1")
             .unwrap();
 
-    let mut call = Subsegment::start(&header, "DynamoDB", Namespace::Aws);
+    let mut call = Subsegment::start(&header, "DynamoDB", Namespace::Aws).unwrap();
     call.aws("operation", "GetItem").aws("table_name", "sentiment-analyzer-preprod");
     call.finish(Some(200));
     let (wire_header, document) = receive(&listener);
@@ -46,18 +46,47 @@ fn subsegments_reach_the_daemon_in_its_wire_format() {
         (&false.into(), &false.into(), &false.into())
     );
 
-    let mut vendor = Subsegment::start(&header, "finnhub", Namespace::Remote);
-    vendor.request("GET", "https://finnhub.io/api/v1/company-news?symbol=AAPL&token=secret-key");
+    let mut vendor = Subsegment::start(&header, "finnhub", Namespace::Remote).unwrap();
+    vendor.request(
+        "GET",
+        "https://user:secret-password@finnhub.io/api/v1/company-news?symbol=AAPL&token=secret-key",
+    );
     vendor.finish(Some(429));
     let (_, document) = receive(&listener);
     assert_eq!(document["namespace"], "remote");
     assert_eq!(document["http"]["request"]["url"], "https://finnhub.io/api/v1/company-news");
-    assert!(!document.to_string().contains("secret-key"));
+    assert!(!document.to_string().contains("secret"), "{document}");
     assert_eq!((&document["error"], &document["throttle"]), (&true.into(), &true.into()));
 
-    Subsegment::start(&header, "tiingo", Namespace::Remote).finish(None);
+    Subsegment::start(&header, "tiingo", Namespace::Remote).unwrap().finish(None);
     let (_, document) = receive(&listener);
     assert_eq!(document["fault"], true);
-    assert!(document["http"].get("response").is_none());
+    assert!(document.get("http").is_none());
     assert_ne!(document["id"], id, "every subsegment has its own id");
+
+    // DynamoDB throttles with a 400 and an exception name, not a 429.
+    let mut throttled = Subsegment::start(&header, "DynamoDB", Namespace::Aws).unwrap();
+    throttled.throttled();
+    throttled.finish(Some(400));
+    let (_, document) = receive(&listener);
+    assert_eq!(
+        (&document["error"], &document["throttle"], &document["fault"]),
+        (&true.into(), &true.into(), &false.into())
+    );
+
+    // A call cut off before it finished (its future dropped) is still reported, as a fault.
+    let cancelled = Subsegment::start(&header, "api.tiingo.com", Namespace::Remote).unwrap();
+    drop(cancelled);
+    let (_, document) = receive(&listener);
+    assert_eq!((&document["name"], &document["fault"]), (&"api.tiingo.com".into(), &true.into()));
+    listener.set_nonblocking(true).unwrap();
+    let mut buffer = [0u8; 1024];
+    assert!(
+        listener.recv(&mut buffer).is_err(),
+        "a finished subsegment is sent once, not again when dropped"
+    );
+
+    // Without a parent segment there is nothing to hang a subsegment under.
+    let orphan = TraceHeader::parse("Root=1-6936a0c0-0123456789abcdef01234567;Sampled=1").unwrap();
+    assert!(Subsegment::start(&orphan, "DynamoDB", Namespace::Aws).is_none());
 }

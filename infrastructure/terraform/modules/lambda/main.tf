@@ -39,6 +39,12 @@ resource "aws_lambda_function" "this" {
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.this.name
+    # Pinned: the EMF metric lines carry no level, so Lambda treats them as INFO, and a
+    # WARN or ERROR application level would silently drop every metric the alarms read. For
+    # more detail set DEBUG here (the service caps TRACE at DEBUG: at TRACE the runtime would
+    # log raw events, tokens included).
+    application_log_level = "INFO"
+    system_log_level      = "INFO"
   }
 
   # The role's policies must exist before the first invocation can log or trace.
