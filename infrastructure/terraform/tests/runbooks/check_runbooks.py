@@ -290,6 +290,22 @@ def tokenize(line: str) -> list[object]:
             return "", j
         return m.group(0), j + len(m.group(0))
 
+    def read_expansion(j: int) -> int:
+        """Reads the `$(...)`, `$NAME`, `${NAME}` or lone `$` at j (quoted or not); returns
+        where reading goes on."""
+        if line[j] == "`":
+            raise ShellError("backtick substitution: write $(...)")
+        if line[j + 1 : j + 2] == "(":
+            text, j = read_substitution(j + 2)
+            add("sub", Substitution(text))
+            return j
+        name, k = read_variable(j + 1)
+        if name:
+            add("var", name)
+            return k
+        add("lit", "$")
+        return j + 1
+
     while i < n:
         c = line[i]
         if c in " \t":
@@ -320,35 +336,13 @@ def tokenize(line: str) -> list[object]:
                 if c == "\\" and i + 1 < n and line[i + 1] in '"\\$`':
                     add("lit", line[i + 1])
                     i += 2
-                elif c == "`":
-                    raise ShellError("backtick substitution: write $(...)")
-                elif c == "$" and line[i + 1 : i + 2] == "(":
-                    text, i = read_substitution(i + 2)
-                    add("sub", Substitution(text))
-                elif c == "$":
-                    name, j = read_variable(i + 1)
-                    if name:
-                        add("var", name)
-                        i = j
-                    else:
-                        add("lit", "$")
-                        i += 1
+                elif c in "`$":
+                    i = read_expansion(i)
                 else:
                     add("lit", c)
                     i += 1
-        elif c == "`":
-            raise ShellError("backtick substitution: write $(...)")
-        elif c == "$" and line[i + 1 : i + 2] == "(":
-            text, i = read_substitution(i + 2)
-            add("sub", Substitution(text))
-        elif c == "$":
-            name, j = read_variable(i + 1)
-            if name:
-                add("var", name)
-                i = j
-            else:
-                add("lit", "$")
-                i += 1
+        elif c in "`$":
+            i = read_expansion(i)
         elif line.startswith("<<", i):
             raise ShellError("here-documents are not supported in runbooks")
         else:
