@@ -26,7 +26,7 @@ mod header;
 mod segment;
 
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 pub use header::TraceHeader;
 pub use segment::{Namespace, Subsegment};
@@ -89,10 +89,23 @@ pub fn install_from_env() -> Result<bool, String> {
     Ok(true)
 }
 
-/// The current invocation's trace header, when it is sampled.
+static CURRENT: RwLock<Option<TraceHeader>> = RwLock::new(None);
+
+/// Sets the trace header of the work in progress, for hosts that know it without
+/// `_X_AMZN_TRACE_ID` (lambda_runtime's concurrent mode does not export it; tests cannot set
+/// environment variables safely). While set, it wins over the environment; `None` clears it.
+pub fn set_current(header: Option<TraceHeader>) {
+    if let Ok(mut current) = CURRENT.write() {
+        *current = header;
+    }
+}
+
+/// The current invocation's trace header, when it is sampled: the one [set](set_current), else
+/// the one the Lambda runtime exported for this invocation.
 pub fn current() -> Option<TraceHeader> {
-    let value = std::env::var(TRACE_HEADER_ENV).ok()?;
-    TraceHeader::parse(&value).filter(|header| header.sampled)
+    let set = CURRENT.read().ok().and_then(|current| current.clone());
+    let header = set.or_else(|| TraceHeader::parse(&std::env::var(TRACE_HEADER_ENV).ok()?))?;
+    header.sampled.then_some(header)
 }
 
 /// Starts a subsegment of the current invocation, or `None` when nothing would be sent (no
