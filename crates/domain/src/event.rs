@@ -463,7 +463,10 @@ mod tests {
         assert_eq!(detail["schema_version"], 1);
         assert_eq!(detail["event_id"].as_str().unwrap().len(), 32);
         assert_eq!(detail["ticker"], "NVDA");
-        assert_eq!(detail["previous"], json!({"score": 0.42, "label": "positive", "articles": 12, "at": "2026-11-30T09:00:00Z"}));
+        assert_eq!(
+            detail["previous"],
+            json!({"score": 0.42, "label": "positive", "articles": 12, "at": "2026-11-30T09:00:00Z"})
+        );
         assert_eq!(detail["reasons"], json!(["label", "threshold"]));
         assert_eq!(detail["articles"][0]["label"], "negative");
         assert_eq!(Event::from_wire(&wire).unwrap(), event);
@@ -508,12 +511,20 @@ mod tests {
             reasons: vec![Degradation::BreakerOpen, Degradation::UpstreamBlocked { until: at(13) }],
             previous: vec![],
         };
-        let degraded = Event { id: "a".repeat(32), occurred_at: at(12), body: EventBody::SourceDegraded(health.clone()) };
+        let degraded = Event {
+            id: "a".repeat(32),
+            occurred_at: at(12),
+            body: EventBody::SourceDegraded(health.clone()),
+        };
         assert_eq!(degraded.detail()["reasons"][0], json!({"kind": "breaker_open"}));
         let recovered = Event {
             id: "b".repeat(32),
             occurred_at: at(13),
-            body: EventBody::SourceRecovered(SourceHealth { reasons: vec![], previous: health.reasons, ..health }),
+            body: EventBody::SourceRecovered(SourceHealth {
+                reasons: vec![],
+                previous: health.reasons,
+                ..health
+            }),
         };
         for event in [completed, shifted(), degraded, recovered] {
             assert_eq!(Event::from_wire(&event.to_wire()).unwrap(), event, "{}", event.kind());

@@ -30,12 +30,7 @@ pub struct ShiftRule {
 
 impl Default for ShiftRule {
     fn default() -> Self {
-        Self {
-            threshold: 0.3,
-            hysteresis: 0.05,
-            min_interval: Duration::hours(6),
-            window: Duration::days(7),
-        }
+        Self { threshold: 0.3, hysteresis: 0.05, min_interval: Duration::hours(6), window: Duration::days(7) }
     }
 }
 
@@ -114,10 +109,8 @@ impl ShiftRule {
 /// `MAX_MOVING_ARTICLES`. Articles that pushed the other way are not named.
 pub fn moving_articles(articles: &[Article], since: DateTime<Utc>, change: f64) -> Vec<MovingArticle> {
     let direction = if change >= 0.0 { 1.0 } else { -1.0 };
-    let mut pushing: Vec<&Article> = articles
-        .iter()
-        .filter(|a| a.published_at > since && direction * a.sentiment.score > 0.0)
-        .collect();
+    let mut pushing: Vec<&Article> =
+        articles.iter().filter(|a| a.published_at > since && direction * a.sentiment.score > 0.0).collect();
     pushing.sort_by(|a, b| {
         (direction * b.sentiment.score)
             .total_cmp(&(direction * a.sentiment.score))
@@ -284,7 +277,8 @@ mod tests {
             moving_articles(&articles, t0(), -0.5).into_iter().map(|a| a.title).collect();
         // Published after t0 and negative, most negative first, newer first at equal scores.
         assert_eq!(named, ["very negative", "also negative", "negative"]);
-        let rising: Vec<String> = moving_articles(&articles, t0(), 0.5).into_iter().map(|a| a.title).collect();
+        let rising: Vec<String> =
+            moving_articles(&articles, t0(), 0.5).into_iter().map(|a| a.title).collect();
         assert_eq!(rising, ["positive"]);
     }
 }

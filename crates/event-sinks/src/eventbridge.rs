@@ -90,7 +90,12 @@ impl EventBridgeSink {
             let ids: Vec<&str> = pending.iter().map(|(e, _)| e.id.as_str()).collect();
             report.fail(
                 pending.len(),
-                format!("{} event(s) not put on {} after {attempt} attempt(s) ({}): {last_error}", ids.len(), self.bus, ids.join(", ")),
+                format!(
+                    "{} event(s) not put on {} after {attempt} attempt(s) ({}): {last_error}",
+                    ids.len(),
+                    self.bus,
+                    ids.join(", ")
+                ),
             );
         }
     }

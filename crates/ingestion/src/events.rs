@@ -42,7 +42,12 @@ impl Announcer {
     }
 
     /// Announces what the finished run `summary` changed, at `now`.
-    pub async fn announce(&self, store: &dyn Store, summary: &RunSummary, now: DateTime<Utc>) -> EventsReport {
+    pub async fn announce(
+        &self,
+        store: &dyn Store,
+        summary: &RunSummary,
+        now: DateTime<Utc>,
+    ) -> EventsReport {
         let mut report = EventsReport { sink: self.sink.name().to_owned(), ..EventsReport::default() };
         let mut events = Vec::new();
 
@@ -103,7 +108,12 @@ impl Announcer {
 
     /// The ticker's score now against the state last announced; a shift is logged with the
     /// state's move, and returned only to the run whose write won.
-    pub async fn shift(&self, store: &dyn Store, ticker: &Ticker, now: DateTime<Utc>) -> Result<Option<Event>, StoreError> {
+    pub async fn shift(
+        &self,
+        store: &dyn Store,
+        ticker: &Ticker,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Event>, StoreError> {
         let start = now - self.rule.window;
         let buckets = aggregates::load_window(store, ticker, start, now).await?;
         let summary = aggregate::summarize(&buckets, now, self.half_life);

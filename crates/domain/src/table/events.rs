@@ -81,7 +81,10 @@ async fn save<T: serde::Serialize + ?Sized>(
     }
 }
 
-pub async fn ticker_state(store: &dyn Store, ticker: &Ticker) -> Result<Option<Versioned<ShiftState>>, StoreError> {
+pub async fn ticker_state(
+    store: &dyn Store,
+    ticker: &Ticker,
+) -> Result<Option<Versioned<ShiftState>>, StoreError> {
     load(store, &ticker_state_key(ticker)).await
 }
 
@@ -130,7 +133,11 @@ pub struct EventPage {
 }
 
 /// The logged events, newest first.
-pub async fn recent(store: &dyn Store, limit: usize, cursor: Option<Cursor>) -> Result<EventPage, StoreError> {
+pub async fn recent(
+    store: &dyn Store,
+    limit: usize,
+    cursor: Option<Cursor>,
+) -> Result<EventPage, StoreError> {
     let query = Query::partition(EVENTS_PK)
         .sk(SkRange::Prefix(EVENT_PREFIX.into()))
         .newest_first()
@@ -143,7 +150,10 @@ pub async fn recent(store: &dyn Store, limit: usize, cursor: Option<Cursor>) -> 
         .map(|item| {
             let wire: WireEvent = decode(item)?;
             Event::from_wire(&wire).map_err(|e| {
-                StoreError::Corrupt(format!("logged event {}/{} does not decode: {e}", item.key.pk, item.key.sk))
+                StoreError::Corrupt(format!(
+                    "logged event {}/{} does not decode: {e}",
+                    item.key.pk, item.key.sk
+                ))
             })
         })
         .collect::<Result<_, _>>()?;
