@@ -1,4 +1,5 @@
-//! `SENTIMENT_EVENTS=log`: one JSON line per event (its wire form) on stdout, or any writer.
+//! `SENTIMENT_EVENTS=log`: one JSON line per event (its wire form) on stderr, with the logs,
+//! or any writer. Not stdout: `ingest --once` prints its summary there for scripts to read.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -11,8 +12,8 @@ pub struct LogSink {
 }
 
 impl LogSink {
-    pub fn stdout() -> Self {
-        Self::to(Box::new(std::io::stdout()))
+    pub fn stderr() -> Self {
+        Self::to(Box::new(std::io::stderr()))
     }
 
     pub fn to(out: Box<dyn Write + Send>) -> Self {

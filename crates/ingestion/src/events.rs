@@ -18,7 +18,6 @@ use domain::shift::{self, Decision, ShiftRule};
 use domain::store::{Store, StoreError};
 use domain::table::{aggregates, articles, events as event_table};
 use domain::{SourceKind, Ticker};
-use futures::StreamExt;
 
 /// Concurrent ticker evaluations.
 const CONCURRENCY: usize = 8;
@@ -60,12 +59,13 @@ impl Announcer {
             }
         }
 
-        let tickers: Vec<&Ticker> = summary.tickers.iter().collect();
-        let shifts: Vec<(&Ticker, Result<Option<Event>, StoreError>)> = futures::stream::iter(tickers)
-            .map(|ticker| async move { (ticker, self.shift(store, ticker, now).await) })
-            .buffered(CONCURRENCY)
-            .collect()
-            .await;
+        // Chunks of futures rather than a buffered stream: a stream of closures over borrowed
+        // tickers is not `Send` for every lifetime, which `tokio::spawn` of a run needs.
+        let mut shifts: Vec<(&Ticker, Result<Option<Event>, StoreError>)> = Vec::new();
+        for group in summary.tickers.chunks(CONCURRENCY) {
+            let outcomes = futures::future::join_all(group.iter().map(|t| self.shift(store, t, now))).await;
+            shifts.extend(group.iter().zip(outcomes));
+        }
         for (ticker, outcome) in shifts {
             match outcome {
                 Ok(Some(event)) => events.push(event),

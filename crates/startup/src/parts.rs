@@ -118,7 +118,7 @@ pub async fn pipeline(
 pub async fn event_sink(settings: &Settings) -> Result<Arc<dyn EventSink>, StartupError> {
     let sink: Arc<dyn EventSink> = match &settings.events.sink {
         EventSinkChoice::None => Arc::new(NoSink),
-        EventSinkChoice::Log => Arc::new(event_sinks::LogSink::stdout()),
+        EventSinkChoice::Log => Arc::new(event_sinks::LogSink::stderr()),
         EventSinkChoice::Webhook(config) => {
             Arc::new(event_sinks::WebhookSink::new(config.clone()).map_err(StartupError::Webhook)?)
         }

@@ -191,7 +191,7 @@ pub const EVENTS: Variable = Variable {
     name: "SENTIMENT_EVENTS",
     flag: None,
     default: "log (CLI), eventbridge (Lambda)",
-    help: "where ingestion runs announce events (docs/events.md): log (one JSON line per event on stdout), webhook=URL (POST per event, retried, 5s timeout), eventbridge (the bus SENTIMENT_EVENT_BUS) or none",
+    help: "where ingestion runs announce events (docs/events.md): log (one JSON line per event on stderr, with the logs), webhook=URL (POST per event, retried, 5s timeout), eventbridge (the bus SENTIMENT_EVENT_BUS) or none",
 };
 pub const EVENT_BUS: Variable = Variable {
     name: "SENTIMENT_EVENT_BUS",
