@@ -6,6 +6,7 @@ pub mod auth;
 mod body;
 pub mod cors;
 mod error;
+mod events;
 pub mod guard;
 pub mod limit;
 pub mod openapi;
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(routes::health))
         .route("/api/v2/tickers/{symbol}/sentiment", get(routes::ticker_sentiment))
         .route("/api/v2/articles", get(routes::articles))
+        .route("/api/v2/events", get(events::recent))
         .route("/api/v2/openapi.json", get(openapi::openapi_json))
         .route("/api/v2/market/status", get(routes::market_status))
         .route("/api/v2/quota", get(quota::quota))

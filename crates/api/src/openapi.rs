@@ -105,6 +105,7 @@ impl Modify for Security {
         routes::health,
         routes::ticker_sentiment,
         routes::articles,
+        crate::events::recent,
         routes::market_status,
         crate::quota::quota,
         views::public_sentiment,

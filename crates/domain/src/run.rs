@@ -165,6 +165,31 @@ pub struct RunSummary {
     pub duplicates: usize,
     pub errors: usize,
     pub sources: BTreeMap<SourceKind, SourceSummary>,
+    /// What the run announced (`docs/events.md`); absent when the pipeline announces nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventsReport>,
+}
+
+/// The events a run announced, and what the sink did with them. A failure to publish never
+/// fails the run; it is counted here (and in the `EventsFailed` metric).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsReport {
+    /// `log`, `webhook` or `eventbridge`.
+    pub sink: String,
+    /// Events this run announced (each fact once across runs).
+    pub announced: usize,
+    pub published: usize,
+    pub failed: usize,
+    /// A few of the errors (store or sink), described.
+    pub errors: Vec<String>,
+}
+
+impl EventsReport {
+    pub fn error(&mut self, message: String) {
+        if self.errors.len() < MAX_ERROR_MESSAGES {
+            self.errors.push(message);
+        }
+    }
 }
 
 impl RunSummary {

@@ -21,6 +21,9 @@ pub mod metric {
     // Ingestion, per run: `[Environment]`.
     pub const NEW_ARTICLES: &str = "NewArticles";
     pub const INGESTION_DURATION_MS: &str = "IngestionDurationMs";
+    /// Events a run put on its sink (`SENTIMENT_EVENTS`), and those it could not.
+    pub const EVENTS_PUBLISHED: &str = "EventsPublished";
+    pub const EVENTS_FAILED: &str = "EventsFailed";
     // Ingestion, per run and source: `[Environment, Source]`.
     pub const ARTICLES_FETCHED: &str = "ArticlesFetched";
     pub const DUPLICATES_SKIPPED: &str = "DuplicatesSkipped";

@@ -21,6 +21,10 @@ use domain::table::{configurations, runs, users, watermarks};
 use domain::{Clock, RawArticle, SourceKind, Ticker, normalize_title};
 use futures::StreamExt;
 
+pub mod events;
+
+pub use events::Announcer;
+
 #[derive(Clone, Debug)]
 pub struct PipelineConfig {
     pub default_watchlist: BTreeSet<Ticker>,
@@ -42,6 +46,7 @@ pub struct Pipeline {
     model: Arc<dyn SentimentModel>,
     clock: Arc<dyn Clock>,
     config: PipelineConfig,
+    announcer: Option<Announcer>,
 }
 
 /// One story as gathered in this run, before it is written: every report of it, the first
@@ -66,7 +71,13 @@ impl Pipeline {
         clock: Arc<dyn Clock>,
         config: PipelineConfig,
     ) -> Self {
-        Self { store, sources, model, clock, config }
+        Self { store, sources, model, clock, config, announcer: None }
+    }
+
+    /// Announces each run's events (`docs/events.md`) through `announcer`.
+    pub fn with_announcer(mut self, announcer: Announcer) -> Self {
+        self.announcer = Some(announcer);
+        self
     }
 
     /// The tickers always ingested, whatever users configure.
@@ -260,7 +271,7 @@ impl Pipeline {
         let cut_short = (out_of_time || !unwritten.is_empty()).then(|| {
             "the run's time budget ran out; the next run picks up what this one did not reach".to_owned()
         });
-        let summary = RunSummary {
+        let mut summary = RunSummary {
             started_at,
             finished_at,
             status: RunSummary::status_of(&summaries),
@@ -271,7 +282,11 @@ impl Pipeline {
             duplicates: summaries.values().map(|s| s.duplicates).sum(),
             errors: summaries.values().map(|s| s.errors).sum(),
             sources: summaries,
+            events: None,
         };
+        if let Some(announcer) = &self.announcer {
+            summary.events = Some(announcer.announce(&*self.store, &summary, self.clock.now()).await);
+        }
         if let Err(error) = runs::record(&*self.store, &summary).await {
             tracing::warn!(%error, "could not record the ingestion run");
         }

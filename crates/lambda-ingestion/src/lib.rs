@@ -97,11 +97,17 @@ pub async fn handle(
 pub fn metrics(summary: &RunSummary, environment: &str, timestamp_ms: i64) -> Vec<String> {
     let mut sets = Vec::new();
     let duration = (summary.finished_at - summary.started_at).num_milliseconds().max(0) as f64;
-    sets.push(MetricSet::new(NAMESPACE, timestamp_ms).dimension(dimension::ENVIRONMENT, environment).metric(
-        metric::INGESTION_DURATION_MS,
-        duration,
-        Unit::Milliseconds,
-    ));
+    let mut run = MetricSet::new(NAMESPACE, timestamp_ms)
+        .dimension(dimension::ENVIRONMENT, environment)
+        .metric(metric::INGESTION_DURATION_MS, duration, Unit::Milliseconds);
+    if let Some(events) = &summary.events {
+        run = run.metric(metric::EVENTS_PUBLISHED, events.published as f64, Unit::Count).metric(
+            metric::EVENTS_FAILED,
+            events.failed as f64,
+            Unit::Count,
+        );
+    }
+    sets.push(run);
     for (source, s) in &summary.sources {
         let open = s.guard.as_ref().is_some_and(|g| g.breaker == BreakerState::Open);
         sets.push(

@@ -34,6 +34,8 @@ async fn emitted() -> BTreeSet<Reading> {
     let dir = tempfile::tempdir().unwrap();
     let settings = startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
         "SENTIMENT_STORE" => Some("embedded".into()),
+        // Events are tested in `events.rs`; here they would go to a real EventBridge.
+        "SENTIMENT_EVENTS" => Some("none".into()),
         "SENTIMENT_DATA_DIR" => Some(dir.path().display().to_string()),
         "SENTIMENT_SOURCE" => Some("sample".into()),
         _ => None,

@@ -22,6 +22,8 @@ fn event() -> LambdaEvent<aws_lambda_events::eventbridge::EventBridgeEvent> {
 fn sample_settings(dir: &std::path::Path) -> startup::Settings {
     startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
         "SENTIMENT_STORE" => Some("embedded".into()),
+        // Events are tested in `events.rs`; here they would go to a real EventBridge.
+        "SENTIMENT_EVENTS" => Some("none".into()),
         "SENTIMENT_DATA_DIR" => Some(dir.display().to_string()),
         "SENTIMENT_SOURCE" => Some("sample".into()),
         "SENTIMENT_LOOKBACK" => Some("30d".into()),
@@ -50,6 +52,8 @@ async fn every_source_failing_is_a_typed_error() {
     let dead = format!("http://127.0.0.1:{port}");
     let settings = startup::Settings::from_lookup(startup::Host::Lambda, |name| match name {
         "SENTIMENT_STORE" => Some("embedded".into()),
+        // Events are tested in `events.rs`; here they would go to a real EventBridge.
+        "SENTIMENT_EVENTS" => Some("none".into()),
         "SENTIMENT_DATA_DIR" => Some(dir.path().display().to_string()),
         "TIINGO_API_KEY" | "FINNHUB_API_KEY" => Some("k-very-secret".into()),
         "TIINGO_BASE_URL" | "FINNHUB_BASE_URL" => Some(dead.clone()),

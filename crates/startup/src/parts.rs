@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use domain::Clock;
+use domain::event::{EventSink, NoSink};
 use domain::model::SentimentModel;
 use domain::source::NewsSource;
 use domain::store::Store;
@@ -15,7 +16,7 @@ use store_dynamodb::DynamoStore;
 use store_embedded::EmbeddedStore;
 
 use crate::secrets::{SecretError, Secrets};
-use crate::settings::{self, KeySource, Settings, SourceChoice, StoreSettings, Vendor};
+use crate::settings::{self, EventSinkChoice, KeySource, Settings, SourceChoice, StoreSettings, Vendor};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -29,6 +30,8 @@ pub enum StartupError {
     Sources(#[from] domain::source::SourceError),
     #[error("cannot read a news vendor's API key from Secrets Manager")]
     Secret(#[from] SecretError),
+    #[error("cannot set up the webhook event sink: {0}")]
+    Webhook(String),
     #[error(
         "live news needs TIINGO_API_KEY or FINNHUB_API_KEY (or TIINGO_SECRET_ARN / FINNHUB_SECRET_ARN) in the environment"
     )]
@@ -106,7 +109,40 @@ pub async fn pipeline(
     clock: Arc<dyn Clock>,
 ) -> Result<Pipeline, StartupError> {
     let sources = sources(settings, Arc::clone(&store), Arc::clone(&clock)).await?;
-    assemble(settings, sources, store, clock)
+    let announcer = announcer(settings).await?;
+    Ok(assemble(settings, sources, store, clock)?.with_announcer(announcer))
+}
+
+/// Where events go (`SENTIMENT_EVENTS`). For EventBridge the SDK configuration comes from the
+/// standard chain (`AWS_ENDPOINT_URL_EVENTBRIDGE` for a local server).
+pub async fn event_sink(settings: &Settings) -> Result<Arc<dyn EventSink>, StartupError> {
+    let sink: Arc<dyn EventSink> = match &settings.events.sink {
+        EventSinkChoice::None => Arc::new(NoSink),
+        EventSinkChoice::Log => Arc::new(event_sinks::LogSink::stderr()),
+        EventSinkChoice::Webhook(config) => {
+            Arc::new(event_sinks::WebhookSink::new(config.clone()).map_err(StartupError::Webhook)?)
+        }
+        EventSinkChoice::EventBridge => {
+            let config = store_dynamodb::sdk_config().await;
+            let client = aws_sdk_eventbridge::Client::new(&config);
+            Arc::new(event_sinks::EventBridgeSink::new(client, settings.events.bus.clone()))
+        }
+    };
+    tracing::info!(
+        sink = sink.name(),
+        "events: {}",
+        match &settings.events.sink {
+            EventSinkChoice::Webhook(config) => config.redacted(),
+            EventSinkChoice::EventBridge => format!("bus {}", settings.events.bus),
+            _ => sink.name().to_owned(),
+        }
+    );
+    Ok(sink)
+}
+
+/// What announces each run's events: the sink and the shift rule the settings name.
+pub async fn announcer(settings: &Settings) -> Result<ingestion::Announcer, StartupError> {
+    Ok(ingestion::Announcer::new(event_sink(settings).await?, settings.events.rule))
 }
 
 /// The sentiment model the settings name, loaded once; the log line says which one runs.
@@ -133,7 +169,8 @@ pub async fn ingestion(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Pip
     let model = model(settings)?;
     let store = store(settings, Arc::clone(&clock)).await?;
     let sources = sources(settings, Arc::clone(&store), Arc::clone(&clock)).await?;
-    Ok(assemble_with(settings, sources, model, store, clock))
+    let announcer = announcer(settings).await?;
+    Ok(assemble_with(settings, sources, model, store, clock).with_announcer(announcer))
 }
 
 fn assemble(

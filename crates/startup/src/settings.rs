@@ -187,6 +187,24 @@ pub const CIRCUIT_BREAKER: Variable = Variable {
     default: "failure_threshold=5,open_for=60s,half_open_probes=1",
     help: "per-source circuit breaker: consecutive failed calls that open it, how long it stays open, probe calls allowed when half-open",
 };
+pub const EVENTS: Variable = Variable {
+    name: "SENTIMENT_EVENTS",
+    flag: None,
+    default: "log (CLI), eventbridge (Lambda)",
+    help: "where ingestion runs announce events (docs/events.md): log (one JSON line per event on stderr, with the logs), webhook=URL (POST per event, retried, 5s timeout), eventbridge (the bus SENTIMENT_EVENT_BUS) or none",
+};
+pub const EVENT_BUS: Variable = Variable {
+    name: "SENTIMENT_EVENT_BUS",
+    flag: None,
+    default: "sentiment-analyzer-local",
+    help: "EventBridge bus of SENTIMENT_EVENTS=eventbridge (Terraform sets sentiment-analyzer-{env}); endpoint, region and credentials from the AWS SDK's standard configuration",
+};
+pub const SHIFTS: Variable = Variable {
+    name: "SENTIMENT_SHIFTS",
+    flag: None,
+    default: "threshold=0.3,hysteresis=0.05,min_interval=6h,window=7d",
+    help: "when a ticker's sentiment counts as shifted (docs/sentiment.md): a move of more than threshold, or a label change past the boundary by hysteresis; at most one shift per ticker per min_interval; scores over window. Keys not named keep their defaults",
+};
 
 /// Every variable the service reads.
 pub const VARIABLES: &[Variable] = &[
@@ -216,6 +234,9 @@ pub const VARIABLES: &[Variable] = &[
     FINNHUB_BASE_URL,
     MODEL,
     MODEL_DIR,
+    EVENTS,
+    EVENT_BUS,
+    SHIFTS,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -280,6 +301,78 @@ pub struct ModelSettings {
     pub dir: Option<PathBuf>,
 }
 
+/// Where events go (`SENTIMENT_EVENTS`).
+#[derive(Clone, Debug)]
+pub enum EventSinkChoice {
+    None,
+    Log,
+    Webhook(event_sinks::WebhookConfig),
+    EventBridge,
+}
+
+#[derive(Clone, Debug)]
+pub struct EventSettings {
+    pub sink: EventSinkChoice,
+    pub bus: String,
+    pub rule: domain::shift::ShiftRule,
+}
+
+fn event_sink(raw: &str) -> Result<EventSinkChoice, String> {
+    match raw.split_once('=') {
+        None if raw == "log" => Ok(EventSinkChoice::Log),
+        None if raw == "eventbridge" => Ok(EventSinkChoice::EventBridge),
+        None if raw == "none" => Ok(EventSinkChoice::None),
+        Some(("webhook", url)) => event_sinks::webhook::parse_url(url.trim())
+            .map(|url| EventSinkChoice::Webhook(event_sinks::WebhookConfig::new(url))),
+        // The value may be a URL with a token in it: never repeat it.
+        _ => Err("must be log, webhook=URL, eventbridge or none".into()),
+    }
+}
+
+fn shift_rule(raw: &str) -> Result<domain::shift::ShiftRule, String> {
+    let mut rule = domain::shift::ShiftRule::default();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=') else {
+            return Err(format!("{:?} is not key=value", domain::text::preview(part)));
+        };
+        let number = |max: f64| {
+            value.trim().parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0 && *x <= max).ok_or_else(
+                || format!("{key} must be a number from 0 to {max}, got {:?}", domain::text::preview(value)),
+            )
+        };
+        let period = || {
+            duration(value.trim())
+                .ok()
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .filter(|d| *d <= chrono::Duration::days(90))
+                .ok_or_else(|| {
+                    format!(
+                        "{key} must be a duration from 1s to 90d like 6h, got {:?}",
+                        domain::text::preview(value)
+                    )
+                })
+        };
+        match key.trim() {
+            "threshold" => {
+                rule.threshold = number(2.0)?;
+                if rule.threshold == 0.0 {
+                    return Err("threshold must be more than 0".into());
+                }
+            }
+            "hysteresis" => rule.hysteresis = number(0.14)?,
+            "min_interval" => rule.min_interval = period()?,
+            "window" => rule.window = period()?,
+            other => {
+                return Err(format!(
+                    "unknown key {:?}; the keys are threshold, hysteresis, min_interval and window",
+                    domain::text::preview(other)
+                ));
+            }
+        }
+    }
+    Ok(rule)
+}
+
 #[derive(Debug)]
 pub struct Settings {
     pub host: Host,
@@ -300,6 +393,7 @@ pub struct Settings {
     pub model: ModelSettings,
     pub quotas: quota::Quotas,
     pub breaker: circuit_breaker::BreakerConfig,
+    pub events: EventSettings,
 }
 
 /// Reads variables through `get`, trimming values and treating empty ones as unset.
@@ -456,9 +550,18 @@ impl Settings {
                 raw.parse::<circuit_breaker::BreakerConfig>().map_err(|e| e.to_string())
             })?
             .unwrap_or_default();
+        let events = EventSettings {
+            sink: r.parse(EVENTS, event_sink)?.unwrap_or(match host {
+                Host::Cli => EventSinkChoice::Log,
+                Host::Lambda => EventSinkChoice::EventBridge,
+            }),
+            bus: r.raw(EVENT_BUS).unwrap_or_else(|| EVENT_BUS.default.to_owned()),
+            rule: r.parse(SHIFTS, shift_rule)?.unwrap_or_default(),
+        };
         Ok(Self {
             host,
             store,
+            events,
             quotas,
             breaker,
             watchlist,
@@ -523,10 +626,57 @@ mod tests {
             (vec![("SENTIMENT_MODEL", "bert")], "--model (SENTIMENT_MODEL)"),
             (vec![("SENTIMENT_QUOTAS", "tiingo=50/1w")], "SENTIMENT_QUOTAS"),
             (vec![("SENTIMENT_CIRCUIT_BREAKER", "failure_threshold=0")], "SENTIMENT_CIRCUIT_BREAKER"),
+            (vec![("SENTIMENT_EVENTS", "kafka")], "SENTIMENT_EVENTS"),
+            (vec![("SENTIMENT_EVENTS", "webhook=ftp://example.test/x")], "SENTIMENT_EVENTS"),
+            (vec![("SENTIMENT_SHIFTS", "threshold=0")], "SENTIMENT_SHIFTS"),
+            (vec![("SENTIMENT_SHIFTS", "threshold=lots")], "SENTIMENT_SHIFTS"),
+            (vec![("SENTIMENT_SHIFTS", "every=6h")], "SENTIMENT_SHIFTS"),
+            (vec![("SENTIMENT_SHIFTS", "min_interval=soon")], "SENTIMENT_SHIFTS"),
         ] {
             let err = settings(Host::Cli, &vars).unwrap_err();
             assert!(err.to_string().contains(named), "{err}");
         }
+    }
+
+    #[test]
+    fn events_go_to_the_log_locally_and_eventbridge_in_lambda() {
+        let cli = settings(Host::Cli, &[]).unwrap();
+        assert!(matches!(cli.events.sink, EventSinkChoice::Log));
+        assert_eq!(cli.events.bus, "sentiment-analyzer-local");
+        assert_eq!(cli.events.rule, domain::shift::ShiftRule::default());
+        let lambda = settings(
+            Host::Lambda,
+            &[
+                ("FINNHUB_SECRET_ARN", "arn:aws:secretsmanager:x"),
+                ("SENTIMENT_EVENT_BUS", "sentiment-analyzer-prod"),
+            ],
+        )
+        .unwrap();
+        assert!(matches!(lambda.events.sink, EventSinkChoice::EventBridge));
+        assert_eq!(lambda.events.bus, "sentiment-analyzer-prod");
+
+        let tuned = settings(Host::Cli, &[("SENTIMENT_SHIFTS", "threshold=0.25, min_interval=1h")]).unwrap();
+        let rule = tuned.events.rule;
+        assert_eq!((rule.threshold, rule.hysteresis), (0.25, 0.05));
+        assert_eq!((rule.min_interval, rule.window), (chrono::Duration::hours(1), chrono::Duration::days(7)));
+        assert!(matches!(
+            settings(Host::Cli, &[("SENTIMENT_EVENTS", "none")]).unwrap().events.sink,
+            EventSinkChoice::None
+        ));
+    }
+
+    #[test]
+    fn a_webhook_url_is_never_shown_beyond_its_host() {
+        let token = "T0KEN-b81f";
+        let url = format!("https://hooks.example.test/services/{token}?sig={token}");
+        let s = settings(Host::Cli, &[("SENTIMENT_EVENTS", &format!("webhook={url}"))]).unwrap();
+        let EventSinkChoice::Webhook(config) = &s.events.sink else { panic!("{:?}", s.events.sink) };
+        assert_eq!(config.url.as_str(), url);
+        let debug = format!("{s:?}");
+        assert!(debug.contains("hooks.example.test") && !debug.contains(token), "{debug}");
+        let bad = format!("webhook=https//{token}");
+        let error = settings(Host::Cli, &[("SENTIMENT_EVENTS", &bad)]).unwrap_err().to_string();
+        assert!(!error.contains(token), "{error}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod aggregates;
 pub mod articles;
 pub mod configurations;
+pub mod events;
 pub mod keys;
 pub mod runs;
 pub mod schema;
@@ -25,7 +26,7 @@ pub(crate) const RECORD: &str = "record";
 /// Optimistic-concurrency version of an item.
 pub(crate) const VERSION: &str = "version";
 
-pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Value, StoreError> {
+pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Value, StoreError> {
     serde_json::to_value(value).map_err(|e| StoreError::InvalidRequest(format!("cannot encode record: {e}")))
 }
 
