@@ -64,11 +64,14 @@ impl ShiftRule {
     /// The label the rule holds for `score` when it held `held` before: `held` while the
     /// score stays inside `held`'s range widened by the hysteresis, else the plain label.
     pub fn held_label(&self, score: f64, held: SentimentLabel) -> SentimentLabel {
-        let h = self.hysteresis;
+        // The widened bounds rounded like the scores: 0.15 - 0.05 is 0.09999999999999999 in
+        // binary, which would keep a score of exactly 0.10 positive against the documented rule.
+        let (narrow, wide) =
+            (round4(LABEL_THRESHOLD - self.hysteresis), round4(LABEL_THRESHOLD + self.hysteresis));
         let keeps = match held {
-            SentimentLabel::Positive => score > LABEL_THRESHOLD - h,
-            SentimentLabel::Negative => score < -LABEL_THRESHOLD + h,
-            SentimentLabel::Neutral => score.abs() <= LABEL_THRESHOLD + h,
+            SentimentLabel::Positive => score > narrow,
+            SentimentLabel::Negative => score < -narrow,
+            SentimentLabel::Neutral => score.abs() <= wide,
         };
         if keeps { held } else { label_for(score) }
     }
@@ -144,6 +147,21 @@ mod tests {
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn held_labels_at_their_exact_bounds() {
+        let rule = ShiftRule::default();
+        // "Held above 0.10": 0.10 itself is not above it.
+        assert_eq!(rule.held_label(0.1, Positive), Neutral);
+        assert_eq!(rule.held_label(0.1001, Positive), Positive);
+        assert_eq!(rule.held_label(-0.1, Negative), Neutral);
+        // "Within ±0.20": 0.20 stays neutral, 0.2001 does not.
+        assert_eq!(rule.held_label(0.2, Neutral), Neutral);
+        assert_eq!(rule.held_label(0.2001, Neutral), Positive);
+        let narrow = ShiftRule { hysteresis: 0.02, ..rule };
+        assert_eq!(narrow.held_label(0.17, Neutral), Neutral);
+        assert_eq!(narrow.held_label(-0.13, Negative), Neutral);
     }
 
     fn score(score: f64, label: SentimentLabel, hours: i64) -> TickerScore {

@@ -285,7 +285,8 @@ impl Pipeline {
             events: None,
         };
         if let Some(announcer) = &self.announcer {
-            summary.events = Some(announcer.announce(&*self.store, &summary, self.clock.now()).await);
+            summary.events =
+                Some(announcer.announce(&*self.store, &summary, self.clock.now(), stop_at).await);
         }
         if let Err(error) = runs::record(&*self.store, &summary).await {
             tracing::warn!(%error, "could not record the ingestion run");
