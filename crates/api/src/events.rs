@@ -45,6 +45,9 @@ pub async fn recent(State(state): State<AppState>, params: Params) -> Result<Res
     let limit = params::limit(&params)?;
     let cursor = params::cursor(&params)?;
     let page = events::recent(&*state.store, limit, cursor).await?;
+    for unreadable in &page.unreadable {
+        tracing::warn!(error = %unreadable, "an event in the log was left out of /api/v2/events");
+    }
     let body = EventPage {
         events: page
             .events

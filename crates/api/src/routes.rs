@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use domain::aggregate;
 use domain::table::{aggregates, articles, configurations, runs};
 use domain::{Article, SentimentLabel, Ticker};
 use serde::Serialize;
@@ -138,8 +139,33 @@ pub async fn ticker_sentiment(
     let hours = params::window_hours(&params)?;
     known(&state, &ticker).await?;
     let now = state.clock.now();
-    let view = crate::views::current(&state, &ticker, hours, now).await?;
-    Ok(cached(TickerSentiment { window: window_label(hours), as_of: now, view }))
+    let start = now - chrono::Duration::hours(hours);
+    let buckets = aggregates::load_window(&*state.store, &ticker, start, now).await?;
+    let view = crate::views::ticker_view(&state, ticker.clone(), &buckets, now);
+    let recent = window_articles(&state, &ticker, start).await?;
+    let (drivers, phrases) = aggregate::drivers(&buckets, &recent, now, state.half_life, MAX_DRIVERS);
+    let drivers = drivers
+        .into_iter()
+        .map(|d| Driver { share: round(d.share), article: article_view(d.article) })
+        .collect();
+    let phrases =
+        phrases.into_iter().map(|w| WordEffectView { word: w.word, effect: round(w.effect) }).collect();
+    Ok(cached(TickerSentiment { window: window_label(hours), as_of: now, view, drivers, phrases }))
+}
+
+/// Articles and phrases a ticker's sentiment names as what moved it.
+const MAX_DRIVERS: usize = 3;
+/// Newest articles of the window read to find them: the newest weigh most, and this bounds
+/// the read.
+const MAX_DRIVER_CANDIDATES: usize = 50;
+
+async fn window_articles(
+    state: &AppState,
+    ticker: &Ticker,
+    start: DateTime<Utc>,
+) -> Result<Vec<Article>, ApiError> {
+    let page = articles::for_ticker(&*state.store, ticker, MAX_DRIVER_CANDIDATES, None).await?;
+    Ok(page.articles.into_iter().filter(|a| a.published_at >= start).collect())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -148,6 +174,34 @@ pub struct TickerSentiment {
     pub as_of: DateTime<Utc>,
     #[serde(flatten)]
     pub view: TickerView,
+    /// What moved the score: the window's articles that push it hardest towards where it
+    /// stands (of its newest 50), largest share first.
+    pub drivers: Vec<Driver>,
+    /// The headline words that push the score most, each word's effects weighted like the
+    /// articles it is in.
+    pub phrases: Vec<WordEffectView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Driver {
+    /// How much of the score this article makes up: its score times its recency weight over
+    /// the window's total weight (the shares of all the window's articles sum to the score).
+    pub share: f64,
+    #[serde(flatten)]
+    pub article: ArticleView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WordEffectView {
+    pub word: String,
+    /// How far the word moved the score: the score with it minus the score without it.
+    pub effect: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArticleExplanation {
+    /// The headline words that moved the article's score most, largest effect first.
+    pub words: Vec<WordEffectView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -169,6 +223,9 @@ pub struct ArticleView {
     pub tickers: std::collections::BTreeSet<Ticker>,
     pub sources: Vec<SourceRef>,
     pub sentiment: ArticleSentiment,
+    /// Why the article scored as it did; `null` for articles scored before explanations
+    /// were stored.
+    pub explanation: Option<ArticleExplanation>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -270,6 +327,13 @@ fn article_view(a: &Article) -> ArticleView {
             confidence: round(a.sentiment.confidence),
             model: a.model_version.clone(),
         },
+        explanation: a.explanation.as_ref().map(|e| ArticleExplanation {
+            words: e
+                .words
+                .iter()
+                .map(|w| WordEffectView { word: w.word.clone(), effect: round(w.effect) })
+                .collect(),
+        }),
     }
 }
 

@@ -118,6 +118,7 @@ async fn seed(store: &dyn domain::store::Store, i: usize, ticker: &str) {
         }],
         sentiment: Sentiment { label: SentimentLabel::Positive, score: 0.5, confidence: 0.9 },
         model_version: "test".into(),
+        explanation: None,
         ingested_at: now(),
     };
     articles::record(store, &article).await.unwrap();

@@ -109,6 +109,7 @@ async fn seed(
         }],
         sentiment: Sentiment { label, score, confidence: 0.9 },
         model_version: "test".into(),
+        explanation: None,
         ingested_at: now(),
     };
     articles::record(store, &article).await.unwrap();
@@ -378,6 +379,7 @@ async fn seed_result(store: &dyn Store, title: &str) -> Result<articles::RecordO
         }],
         sentiment: Sentiment { label: SentimentLabel::Neutral, score: 0.0, confidence: 0.9 },
         model_version: "test".into(),
+        explanation: None,
         ingested_at: now(),
     };
     articles::record(store, &article).await
@@ -408,6 +410,7 @@ async fn a_window_covers_exactly_its_length_at_any_minute() {
                 }],
                 sentiment: Sentiment { label: SentimentLabel::Positive, score, confidence: 0.9 },
                 model_version: "test".into(),
+                explanation: None,
                 ingested_at: at,
             };
             if score < 0.0 {

@@ -52,6 +52,7 @@ fn article(
             .collect(),
         sentiment: Sentiment { label, score, confidence: 0.9 },
         model_version: "test".into(),
+        explanation: None,
         ingested_at: published_at,
     }
 }

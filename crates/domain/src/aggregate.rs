@@ -1,7 +1,7 @@
 //! Turning hourly buckets into the sentiment a person reads: a recency-weighted mean score
 //! (recent hours count more), a label, and plain counts by label over the window.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
 
 use crate::{SentimentLabel, SourceKind};
@@ -108,14 +108,79 @@ pub fn summarize(buckets: &[HourlyBucket], now: DateTime<Utc>, half_life: Durati
         counts.negative += bucket.negative;
         counts.neutral += bucket.neutral;
         counts.total += articles;
-        let age_hours = ((now - bucket.hour).num_seconds() as f64 / 3600.0).max(0.0);
-        let weight = 0.5_f64.powf(age_hours / half_life_hours);
+        let weight = recency_weight(bucket.hour, now, half_life_hours);
         weighted_sum += weight * bucket.score_sum as f64 / SCORE_SCALE;
         weighted_count += weight * articles as f64;
         last_updated = last_updated.max(bucket.updated_at);
     }
     let score = (weighted_count > 0.0).then(|| (weighted_sum / weighted_count).clamp(-1.0, 1.0));
     Summary { score, label: score.map(label_for), counts, last_updated }
+}
+
+/// The weight of a bucket that starts at `hour`: 1 for this hour, halving every half-life.
+fn recency_weight(hour: DateTime<Utc>, now: DateTime<Utc>, half_life_hours: f64) -> f64 {
+    let age_hours = ((now - hour).num_seconds() as f64 / 3600.0).max(0.0);
+    0.5_f64.powf(age_hours / half_life_hours)
+}
+
+/// An article and how much of a ticker's current score it makes up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Driver<'a> {
+    pub article: &'a crate::Article,
+    /// The article's score times its recency weight, over the window's total weight: summed
+    /// over every article of the window, the shares are the score [`summarize`] gives.
+    pub share: f64,
+}
+
+/// What moved a ticker's score: the articles (of `articles`, which are in the window) whose
+/// shares push it hardest towards where it stands, largest first, at most `top`; and the
+/// headline words whose effects, weighted like their articles, push it most. Empty when the
+/// window holds nothing or the score is exactly 0.
+pub fn drivers<'a>(
+    buckets: &[HourlyBucket],
+    articles: &'a [crate::Article],
+    now: DateTime<Utc>,
+    half_life: Duration,
+    top: usize,
+) -> (Vec<Driver<'a>>, Vec<crate::WordEffect>) {
+    let half_life_hours = (half_life.num_seconds() as f64 / 3600.0).max(1.0 / 60.0);
+    let total: f64 = buckets
+        .iter()
+        .filter(|b| b.articles() > 0)
+        .map(|b| recency_weight(b.hour, now, half_life_hours) * b.articles() as f64)
+        .sum();
+    let Some(score) = summarize(buckets, now, half_life).score else { return (Vec::new(), Vec::new()) };
+    let direction = score.signum();
+    if total <= 0.0 || score == 0.0 {
+        return (Vec::new(), Vec::new());
+    }
+    let weight = |a: &crate::Article| {
+        let hour = a.published_at.duration_trunc(Duration::hours(1)).unwrap_or(a.published_at);
+        recency_weight(hour, now, half_life_hours) / total
+    };
+    let mut drivers: Vec<Driver<'a>> = articles
+        .iter()
+        .map(|article| Driver { article, share: weight(article) * article.sentiment.score })
+        .filter(|d| d.share * direction > 0.0)
+        .collect();
+    drivers.sort_by(|a, b| (b.share * direction).total_cmp(&(a.share * direction)));
+    drivers.truncate(top);
+
+    let mut words: Vec<crate::WordEffect> = Vec::new();
+    for article in articles {
+        let w = weight(article);
+        for effect in article.explanation.iter().flat_map(|e| &e.words) {
+            let word = effect.word.to_lowercase();
+            match words.iter_mut().find(|e| e.word == word) {
+                Some(seen) => seen.effect += w * effect.effect,
+                None => words.push(crate::WordEffect { word, effect: w * effect.effect }),
+            }
+        }
+    }
+    words.retain(|e| e.effect * direction > 0.0);
+    words.sort_by(|a, b| (b.effect * direction).total_cmp(&(a.effect * direction)).then(a.word.cmp(&b.word)));
+    words.truncate(top);
+    (drivers, words)
 }
 
 pub fn label_for(score: f64) -> SentimentLabel {
@@ -257,6 +322,60 @@ mod tests {
             tiingo: SourceCount::default(),
             finnhub: SourceCount::default(),
         }
+    }
+
+    fn article(hours_ago: i64, score: f64, words: &[(&str, f64)]) -> crate::Article {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let title = format!("story {hours_ago} {score}");
+        let label = if score > 0.0 { SentimentLabel::Positive } else { SentimentLabel::Negative };
+        crate::Article {
+            id: crate::ArticleId::for_title(&title),
+            title,
+            summary: None,
+            url: "https://example.com/".into(),
+            published_at: now - Duration::hours(hours_ago) + Duration::minutes(10),
+            tickers: Default::default(),
+            credits: Vec::new(),
+            sentiment: crate::Sentiment { label, score, confidence: 0.9 },
+            model_version: "test".into(),
+            explanation: Some(crate::Explanation {
+                words: words
+                    .iter()
+                    .map(|(w, e)| crate::WordEffect { word: (*w).into(), effect: *e })
+                    .collect(),
+            }),
+            ingested_at: now,
+        }
+    }
+
+    #[test]
+    fn drivers_are_the_articles_and_words_that_make_up_the_score() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        // Half-life 24 h. This hour: +0.8 and -0.2 (weight 1 each); 24 h ago: +0.6 (weight 1/2).
+        // Total weight 2.5; score (0.8 - 0.2 + 0.3) / 2.5 = 0.36.
+        let articles = vec![
+            article(0, 0.8, &[("beats", 0.5), ("Record", 0.2)]),
+            article(0, -0.2, &[("probe", -0.3)]),
+            article(24, 0.6, &[("record", 0.4)]),
+        ];
+        let buckets: Vec<HourlyBucket> = articles
+            .iter()
+            .map(|a| HourlyBucket {
+                hour: a.published_at.duration_trunc(Duration::hours(1)).unwrap(),
+                ..HourlyBucket::of_article(a)
+            })
+            .collect();
+        let score = summarize(&buckets, now, Duration::hours(24)).score.unwrap();
+        assert!((score - 0.36).abs() < 1e-9);
+        let (found, words) = drivers(&buckets, &articles, now, Duration::hours(24), 5);
+        let shares: Vec<f64> = found.iter().map(|d| d.share).collect();
+        // The negative article pulls against the score and is not a driver.
+        assert_eq!(shares.len(), 2);
+        assert!((shares[0] - 0.8 / 2.5).abs() < 1e-9 && (shares[1] - 0.3 / 2.5).abs() < 1e-9);
+        // "record" twice: 0.2 * 1/2.5 + 0.4 * 0.5/2.5 = 0.16; "beats" 0.5/2.5 = 0.2.
+        assert_eq!(words.iter().map(|w| w.word.as_str()).collect::<Vec<_>>(), ["beats", "record"]);
+        assert!((words[0].effect - 0.2).abs() < 1e-9 && (words[1].effect - 0.16).abs() < 1e-9);
+        assert_eq!(drivers(&[], &articles, now, Duration::hours(24), 5), (Vec::new(), Vec::new()));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{Sentiment, Ticker};
+use crate::{Explanation, Sentiment, Ticker};
 
 /// The upstream an article came through. The bundled sample corpus speaks the same wire
 /// formats, so its items are credited to the vendor whose format they use.
@@ -149,6 +149,10 @@ pub struct Article {
     pub credits: Vec<SourceCredit>,
     pub sentiment: Sentiment,
     pub model_version: String,
+    /// The words that moved the score; absent for articles scored before explanations were
+    /// stored, and for models that cannot explain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
     pub ingested_at: DateTime<Utc>,
 }
 
@@ -231,6 +235,7 @@ mod tests {
             credits: vec![credit(SourceKind::Tiingo)],
             sentiment: Sentiment { label: crate::SentimentLabel::Neutral, score: 0.0, confidence: 1.0 },
             model_version: "m".into(),
+            explanation: None,
             ingested_at: DateTime::<Utc>::UNIX_EPOCH,
         };
         let same = article.merge_report(&credit(SourceKind::Tiingo), &[ticker("AAPL")].into());

@@ -25,5 +25,5 @@ pub mod ticker;
 
 pub use article::{Article, ArticleId, RawArticle, SourceCredit, SourceKind, normalize_title};
 pub use clock::{Clock, FakeClock, SystemClock};
-pub use sentiment::{Sentiment, SentimentLabel};
+pub use sentiment::{Explanation, Sentiment, SentimentLabel, WordEffect};
 pub use ticker::Ticker;

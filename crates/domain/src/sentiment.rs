@@ -28,6 +28,20 @@ pub struct Sentiment {
     pub confidence: f64,
 }
 
+/// Why a model scored a text as it did: the words that moved the score most, largest effect
+/// first. A word's `effect` is the score with the word minus the score without it, so a
+/// positive effect pushed the score up.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub words: Vec<WordEffect>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WordEffect {
+    pub word: String,
+    pub effect: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("probabilities must be finite, non-negative and sum to 1 (got {positive}, {negative}, {neutral})")]
 pub struct InvalidProbabilities {

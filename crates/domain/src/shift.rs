@@ -281,6 +281,7 @@ mod tests {
             credits: Vec::new(),
             sentiment: Sentiment { label: label_for(s), score: s, confidence: 0.9 },
             model_version: "test".into(),
+            explanation: None,
             ingested_at: t0(),
         };
         let articles = vec![

@@ -219,6 +219,36 @@ mod eventbridge {
         assert_eq!(received, expected);
     }
 
+    /// An event whose window name is `bytes` long: large events, for the size limits.
+    fn large(n: usize, bytes: usize) -> Event {
+        let mut e = event(n);
+        e.body = EventBody::SourceDegraded(SourceHealth {
+            source: SourceKind::Tiingo,
+            reasons: vec![Degradation::QuotaExhausted {
+                window: "w".repeat(bytes),
+                resource: "calls".into(),
+                resets_at: e.occurred_at,
+            }],
+            previous: vec![],
+        });
+        e
+    }
+
+    #[tokio::test]
+    async fn calls_stay_under_256_kb_and_an_entry_over_it_fails_alone() {
+        let test = "calls_stay_under_256_kb_and_an_entry_over_it_fails_alone";
+        let Some(endpoint) = store_dynamodb::testing::endpoint(test) else { return };
+        let config = store_dynamodb::local_config(&endpoint).await;
+        let events = aws_sdk_eventbridge::Client::new(&config);
+        let bus = store_dynamodb::testing::table_name("sentiment-analyzer-size");
+        events.create_event_bus().name(&bus).send().await.unwrap();
+        // Three of 100 KB cannot share one call; one of 300 KB cannot be sent at all.
+        let sent = vec![large(1, 100_000), large(2, 100_000), large(3, 300_000), large(4, 100_000), event(5)];
+        let report = EventBridgeSink::new(events, bus).publish(&sent).await;
+        assert_eq!((report.published, report.failed), (4, 1), "{report:?}");
+        assert!(report.errors[0].contains(&sent[2].id) && report.errors[0].contains("bytes"), "{report:?}");
+    }
+
     #[tokio::test]
     async fn a_bus_that_is_not_there_is_reported_never_raised() {
         let test = "a_bus_that_is_not_there_is_reported_never_raised";

@@ -179,9 +179,7 @@ impl Pipeline {
 
         let store = &self.store;
         let model = &self.model;
-        let score = |raw: &RawArticle| {
-            (model.score_article(&raw.title, raw.summary.as_deref()), model.version().to_owned())
-        };
+        let score = |raw: &RawArticle| model.score_explained(&raw.title, raw.summary.as_deref());
         let score = &score;
         let outcomes: Vec<(Story, Option<Result<Recorded, StoreError>>)> =
             futures::stream::iter(gathered.stories)

@@ -18,6 +18,23 @@ pub const HEADLINE_WEIGHT: f32 = 2.0 / 3.0;
 /// of explaining stays bounded whatever the text's length.
 pub const MAX_OCCLUDED_WORDS: usize = 40;
 
+/// Most headline words an article's stored explanation tries. Explaining runs at ingestion
+/// for every new story, so it is held to about one extra pass per content word of a headline.
+pub const MAX_EXPLAINED_HEADLINE_WORDS: usize = 16;
+
+/// Words an article's stored explanation keeps.
+pub const STORED_EXPLANATION_WORDS: usize = 5;
+
+/// Smallest effect worth showing a reader: a 0.01 move of a score in [-1, 1].
+const MIN_STORED_EFFECT: f64 = 0.01;
+
+/// Function words whose removal says nothing about why a headline scored as it did; never
+/// negations ("no", "not", "without"), which can turn a score around.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is", "it",
+    "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
+];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ModelKind {
     /// The fine-tuned MiniLM encoder.
@@ -177,6 +194,76 @@ impl Scorer {
         effects.truncate(top);
         Ok(Explanation { sentiment: sentiment(*full), words: effects, words_not_tried: words.len() - tried })
     }
+
+    /// An article's sentiment (as [`Self::article_probabilities`]) and the headline words that
+    /// moved it, in one batch: headline, summary, and the headline without each of its first
+    /// [`MAX_EXPLAINED_HEADLINE_WORDS`] content words. A word's effect is measured on the
+    /// article's mixed score, so it is the word's weight in what is stored and shown.
+    pub fn score_explained(
+        &self,
+        headline: &str,
+        summary: Option<&str>,
+    ) -> Result<(Sentiment, domain::Explanation), ClassifierError> {
+        let summary = summary.map(str::trim).filter(|s| !s.is_empty());
+        let words: Vec<&str> = headline.split_whitespace().collect();
+        let tried: Vec<usize> = (0..words.len())
+            .filter(|&i| is_content_word(words[i]))
+            .take(MAX_EXPLAINED_HEADLINE_WORDS)
+            .collect();
+        let variants: Vec<String> = tried
+            .iter()
+            .map(|&skip| {
+                let kept: Vec<&str> =
+                    words.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, w)| *w).collect();
+                kept.join(" ")
+            })
+            .collect();
+        let mut texts: Vec<&str> = vec![headline];
+        texts.extend(summary);
+        texts.extend(variants.iter().map(String::as_str));
+        let p = self.classifier.probabilities(&texts)?;
+        if p.len() != texts.len() {
+            return Err(ClassifierError::Inference("wrong number of results".into()));
+        }
+        let (headline_p, summary_p, without) = match summary {
+            Some(_) => (p[0], Some(p[1]), &p[2..]),
+            None => (p[0], None, &p[1..]),
+        };
+        let mix = |h: &Probabilities| -> Probabilities {
+            match summary_p {
+                Some(s) => std::array::from_fn(|i| HEADLINE_WEIGHT * h[i] + (1.0 - HEADLINE_WEIGHT) * s[i]),
+                None => *h,
+            }
+        };
+        let full = mix(&headline_p);
+        let base = signed(&full);
+        let mut effects: Vec<domain::WordEffect> = tried
+            .iter()
+            .zip(without)
+            .map(|(&i, p)| domain::WordEffect {
+                word: display_word(words[i]),
+                effect: round4(base - signed(&mix(p))),
+            })
+            .filter(|e| e.effect.abs() >= MIN_STORED_EFFECT && !e.word.is_empty())
+            .collect();
+        effects.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
+        effects.truncate(STORED_EXPLANATION_WORDS);
+        Ok((sentiment(full), domain::Explanation { words: effects }))
+    }
+}
+
+/// The word as a reader saw it, without the punctuation it was written against.
+fn display_word(word: &str) -> String {
+    word.trim_matches(|c: char| !c.is_alphanumeric() && c != '%' && c != '$').to_owned()
+}
+
+fn is_content_word(word: &str) -> bool {
+    let bare = display_word(word).to_lowercase();
+    !bare.is_empty() && !FUNCTION_WORDS.contains(&bare.as_str())
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
 }
 
 impl domain::model::SentimentModel for Scorer {
@@ -190,6 +277,14 @@ impl domain::model::SentimentModel for Scorer {
 
     fn score_article(&self, headline: &str, summary: Option<&str>) -> Sentiment {
         Scorer::score_article(self, headline, summary).unwrap_or_else(|e| unknown(self.version(), &e))
+    }
+
+    fn score_explained(&self, headline: &str, summary: Option<&str>) -> domain::model::Scored {
+        let (sentiment, explanation) = match Scorer::score_explained(self, headline, summary) {
+            Ok((sentiment, explanation)) => (sentiment, Some(explanation)),
+            Err(e) => (unknown(self.version(), &e), None),
+        };
+        domain::model::Scored { sentiment, explanation, model_version: self.version().to_owned() }
     }
 }
 
@@ -244,6 +339,57 @@ mod tests {
         assert_eq!(e.words[0].word, "up");
         assert!((e.words[0].effect - 0.7).abs() < 1e-6);
         assert_eq!(e.words_not_tried, 0);
+    }
+
+    #[test]
+    fn an_article_is_explained_by_its_headline_words_on_the_mixed_score() {
+        let scorer = Scorer::new(Box::new(Words));
+        let (s, e) = scorer.score_explained("Acme shares up, the analysts say", Some("shares down")).unwrap();
+        assert_eq!(s, scorer.score_article("Acme shares up, the analysts say", Some("shares down")).unwrap());
+        // Without "up," the headline is neutral: the mixed score falls by 2/3 of 0.7.
+        assert_eq!(e.words, vec![domain::WordEffect { word: "up".into(), effect: round4(0.7 * 2.0 / 3.0) }]);
+        let (_, none) = scorer.score_explained("Acme shares flat", None).unwrap();
+        assert!(none.words.is_empty());
+    }
+
+    #[test]
+    fn an_article_explanation_tries_content_words_only_and_at_bounded_cost() {
+        struct Counting(std::sync::atomic::AtomicUsize);
+        impl Classifier for Counting {
+            fn kind(&self) -> ModelKind {
+                ModelKind::Linear
+            }
+            fn version(&self) -> &str {
+                "counting"
+            }
+            fn probabilities(&self, texts: &[&str]) -> Result<Vec<Probabilities>, ClassifierError> {
+                self.0.fetch_add(texts.len(), std::sync::atomic::Ordering::SeqCst);
+                Ok(vec![[0.2, 0.6, 0.2]; texts.len()])
+            }
+        }
+        let counting = std::sync::Arc::new(Counting(std::sync::atomic::AtomicUsize::new(0)));
+        struct Shared(std::sync::Arc<Counting>);
+        impl Classifier for Shared {
+            fn kind(&self) -> ModelKind {
+                ModelKind::Linear
+            }
+            fn version(&self) -> &str {
+                "counting"
+            }
+            fn probabilities(&self, texts: &[&str]) -> Result<Vec<Probabilities>, ClassifierError> {
+                self.0.probabilities(texts)
+            }
+        }
+        let scorer = Scorer::new(Box::new(Shared(counting.clone())));
+        // Two content words ("Acme", "rallies") and five function words: headline + 2 variants.
+        scorer.score_explained("The Acme of the market rallies in it", None).unwrap();
+        assert_eq!(counting.0.load(std::sync::atomic::Ordering::SeqCst), 3);
+        let long = vec!["word"; MAX_EXPLAINED_HEADLINE_WORDS + 10].join(" ");
+        scorer.score_explained(&long, Some("summary")).unwrap();
+        assert_eq!(
+            counting.0.load(std::sync::atomic::Ordering::SeqCst),
+            3 + 2 + MAX_EXPLAINED_HEADLINE_WORDS
+        );
     }
 
     #[test]

@@ -33,6 +33,21 @@ pub enum Command {
     Train(TrainArgs),
     /// Create the DynamoDB table from the schema (or check an existing one against it).
     CreateTable(StoreArgs),
+    /// Re-score stored articles after a model change: each article another model version
+    /// scored gets the current model's score and explanation, and its tickers' aggregates move
+    /// by the difference. Prints a JSON summary; safe to stop and run again.
+    Rescore(RescoreArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RescoreArgs {
+    /// Re-score every article, also those the current model version already scored.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Args, Debug, Clone, Default)]

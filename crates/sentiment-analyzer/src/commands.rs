@@ -10,7 +10,7 @@ use serde_json::json;
 
 use startup::{Settings, StoreSettings};
 
-use crate::cli::{Command, EvalArgs, IngestArgs, ScoreArgs, TrainArgs};
+use crate::cli::{Command, EvalArgs, IngestArgs, RescoreArgs, ScoreArgs, TrainArgs};
 use crate::setup::{self, BoxError};
 
 pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, BoxError> {
@@ -21,6 +21,7 @@ pub async fn run(command: Command, settings: Settings) -> Result<ExitCode, BoxEr
         Command::Eval(args) => eval(args, &settings),
         Command::Train(args) => train(args),
         Command::CreateTable(_) => create_table(settings).await,
+        Command::Rescore(args) => rescore(args, settings).await,
     }
 }
 
@@ -95,6 +96,28 @@ async fn ingest(args: IngestArgs, settings: Settings) -> Result<ExitCode, BoxErr
             }
         }
     }
+}
+
+/// Re-scores the stored articles with the configured model, printing progress to stderr
+/// and the summary as JSON on stdout.
+async fn rescore(args: RescoreArgs, settings: Settings) -> Result<ExitCode, BoxError> {
+    let clock = setup::clock();
+    let store = startup::parts::store(&settings, clock.clone()).await?;
+    let model = startup::parts::model(&settings)?;
+    eprintln!(
+        "re-scoring stored articles with {}{}",
+        model.version(),
+        if args.all { " (all of them)" } else { "" }
+    );
+    let started = std::time::Instant::now();
+    let done = domain::table::articles::rescore(&*store, &*model, clock.now(), args.all, |d| {
+        if d.examined % 100 == 0 {
+            eprintln!("  {} examined, {} re-scored, {:.0?}", d.examined, d.rescored, started.elapsed());
+        }
+    })
+    .await?;
+    print_line(&serde_json::to_string_pretty(&done)?)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Creates the DynamoDB table from the schema in code, or checks an existing one.

@@ -1,7 +1,8 @@
 //! `sentiment-analyzer`: the whole service on one machine. `serve` runs the API on an
 //! embedded (or DynamoDB) store and ingests on a schedule; `ingest` runs the pipeline;
 //! `score` scores text; `eval` measures a model; `train` rebuilds the linear model;
-//! `create-table` prepares a DynamoDB table.
+//! `rescore` re-scores stored articles after a model change; `create-table` prepares a
+//! DynamoDB table.
 
 mod cli;
 mod commands;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
             let store = args.store.clone().or_else(|| Some("dynamodb".into()));
             overrides.with_store(&cli::StoreArgs { store, ..args.clone() })
         }
+        Command::Rescore(args) => overrides.with_store(&args.store).with_model(&args.model),
         Command::Score(args) => overrides.with_model(&args.model),
         Command::Eval(args) => overrides.with_model(&args.model),
         Command::Train(_) => overrides,

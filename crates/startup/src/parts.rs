@@ -16,7 +16,9 @@ use store_dynamodb::DynamoStore;
 use store_embedded::EmbeddedStore;
 
 use crate::secrets::{SecretError, Secrets};
-use crate::settings::{self, EventSinkChoice, KeySource, Settings, SourceChoice, StoreSettings, Vendor};
+use crate::settings::{
+    self, EventSettings, EventSinkChoice, Host, KeySource, Settings, SourceChoice, StoreSettings, Vendor,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -32,6 +34,10 @@ pub enum StartupError {
     Secret(#[from] SecretError),
     #[error("cannot set up the webhook event sink: {0}")]
     Webhook(String),
+    #[error("SENTIMENT_EVENTS=eventbridge in Lambda needs SENTIMENT_EVENT_BUS, the bus Terraform creates")]
+    NoEventBus,
+    #[error("SENTIMENT_EVENTS=eventbridge needs an AWS region (AWS_REGION) to find the bus")]
+    NoEventBusRegion,
     #[error(
         "live news needs TIINGO_API_KEY or FINNHUB_API_KEY (or TIINGO_SECRET_ARN / FINNHUB_SECRET_ARN) in the environment"
     )]
@@ -123,9 +129,17 @@ pub async fn event_sink(settings: &Settings) -> Result<Arc<dyn EventSink>, Start
             Arc::new(event_sinks::WebhookSink::new(config.clone()).map_err(StartupError::Webhook)?)
         }
         EventSinkChoice::EventBridge => {
+            let bus = match (&settings.events.bus, settings.host) {
+                (Some(bus), _) => bus.clone(),
+                (None, Host::Cli) => EventSettings::LOCAL_BUS.to_owned(),
+                (None, Host::Lambda) => return Err(StartupError::NoEventBus),
+            };
             let config = store_dynamodb::sdk_config().await;
+            if config.region().is_none() {
+                return Err(StartupError::NoEventBusRegion);
+            }
             let client = aws_sdk_eventbridge::Client::new(&config);
-            Arc::new(event_sinks::EventBridgeSink::new(client, settings.events.bus.clone()))
+            Arc::new(event_sinks::EventBridgeSink::new(client, bus))
         }
     };
     tracing::info!(
@@ -133,7 +147,8 @@ pub async fn event_sink(settings: &Settings) -> Result<Arc<dyn EventSink>, Start
         "events: {}",
         match &settings.events.sink {
             EventSinkChoice::Webhook(config) => config.redacted(),
-            EventSinkChoice::EventBridge => format!("bus {}", settings.events.bus),
+            EventSinkChoice::EventBridge =>
+                format!("bus {}", settings.events.bus.as_deref().unwrap_or(EventSettings::LOCAL_BUS)),
             _ => sink.name().to_owned(),
         }
     );

@@ -196,7 +196,7 @@ pub const EVENTS: Variable = Variable {
 pub const EVENT_BUS: Variable = Variable {
     name: "SENTIMENT_EVENT_BUS",
     flag: None,
-    default: "sentiment-analyzer-local",
+    default: "sentiment-analyzer-local (CLI); required in Lambda",
     help: "EventBridge bus of SENTIMENT_EVENTS=eventbridge (Terraform sets sentiment-analyzer-{env}); endpoint, region and credentials from the AWS SDK's standard configuration",
 };
 pub const SHIFTS: Variable = Variable {
@@ -313,8 +313,31 @@ pub enum EventSinkChoice {
 #[derive(Clone, Debug)]
 pub struct EventSettings {
     pub sink: EventSinkChoice,
-    pub bus: String,
+    /// `SENTIMENT_EVENT_BUS` as set: the CLI falls back to [`EventSettings::LOCAL_BUS`]; the
+    /// ingestion Lambda refuses to start without it (Terraform sets it).
+    pub bus: Option<String>,
     pub rule: domain::shift::ShiftRule,
+}
+
+/// A bus name (1 to 256 of letters, digits, `.`, `-`, `_`, `/`) or a bus ARN.
+fn event_bus(raw: &str) -> Result<String, String> {
+    let name_ok = |name: &str| {
+        (1..=256).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/'))
+    };
+    let ok = match raw.strip_prefix("arn:") {
+        Some(arn) => arn.split_once(":event-bus/").is_some_and(|(_, name)| name_ok(name)),
+        None => name_ok(raw),
+    };
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!("{:?} is not an EventBridge bus name or ARN", domain::text::preview(raw)))
+    }
+}
+
+impl EventSettings {
+    pub const LOCAL_BUS: &'static str = "sentiment-analyzer-local";
 }
 
 fn event_sink(raw: &str) -> Result<EventSinkChoice, String> {
@@ -361,7 +384,16 @@ fn shift_rule(raw: &str) -> Result<domain::shift::ShiftRule, String> {
             }
             "hysteresis" => rule.hysteresis = number(0.14)?,
             "min_interval" => rule.min_interval = period()?,
-            "window" => rule.window = period()?,
+            "window" => {
+                rule.window = period()?;
+                // Scores come from hourly aggregates: a window is a whole number of hours.
+                if rule.window < chrono::Duration::hours(1) || rule.window.num_seconds() % 3600 != 0 {
+                    return Err(format!(
+                        "window must be whole hours from 1h to 90d (scores are kept per hour), got {:?}",
+                        domain::text::preview(value)
+                    ));
+                }
+            }
             other => {
                 return Err(format!(
                     "unknown key {:?}; the keys are threshold, hysteresis, min_interval and window",
@@ -550,14 +582,12 @@ impl Settings {
                 raw.parse::<circuit_breaker::BreakerConfig>().map_err(|e| e.to_string())
             })?
             .unwrap_or_default();
-        let events = EventSettings {
-            sink: r.parse(EVENTS, event_sink)?.unwrap_or(match host {
-                Host::Cli => EventSinkChoice::Log,
-                Host::Lambda => EventSinkChoice::EventBridge,
-            }),
-            bus: r.raw(EVENT_BUS).unwrap_or_else(|| EVENT_BUS.default.to_owned()),
-            rule: r.parse(SHIFTS, shift_rule)?.unwrap_or_default(),
-        };
+        let sink = r.parse(EVENTS, event_sink)?.unwrap_or(match host {
+            Host::Cli => EventSinkChoice::Log,
+            Host::Lambda => EventSinkChoice::EventBridge,
+        });
+        let bus = r.parse(EVENT_BUS, event_bus)?;
+        let events = EventSettings { sink, bus, rule: r.parse(SHIFTS, shift_rule)?.unwrap_or_default() };
         Ok(Self {
             host,
             store,
@@ -628,10 +658,14 @@ mod tests {
             (vec![("SENTIMENT_CIRCUIT_BREAKER", "failure_threshold=0")], "SENTIMENT_CIRCUIT_BREAKER"),
             (vec![("SENTIMENT_EVENTS", "kafka")], "SENTIMENT_EVENTS"),
             (vec![("SENTIMENT_EVENTS", "webhook=ftp://example.test/x")], "SENTIMENT_EVENTS"),
+            (vec![("SENTIMENT_EVENT_BUS", "my bus")], "SENTIMENT_EVENT_BUS"),
+            (vec![("SENTIMENT_EVENT_BUS", "arn:aws:events:eu-west-1:1:rule/x")], "SENTIMENT_EVENT_BUS"),
             (vec![("SENTIMENT_SHIFTS", "threshold=0")], "SENTIMENT_SHIFTS"),
             (vec![("SENTIMENT_SHIFTS", "threshold=lots")], "SENTIMENT_SHIFTS"),
             (vec![("SENTIMENT_SHIFTS", "every=6h")], "SENTIMENT_SHIFTS"),
             (vec![("SENTIMENT_SHIFTS", "min_interval=soon")], "SENTIMENT_SHIFTS"),
+            (vec![("SENTIMENT_SHIFTS", "window=30s")], "SENTIMENT_SHIFTS"),
+            (vec![("SENTIMENT_SHIFTS", "window=90m")], "SENTIMENT_SHIFTS"),
         ] {
             let err = settings(Host::Cli, &vars).unwrap_err();
             assert!(err.to_string().contains(named), "{err}");
@@ -642,7 +676,7 @@ mod tests {
     fn events_go_to_the_log_locally_and_eventbridge_in_lambda() {
         let cli = settings(Host::Cli, &[]).unwrap();
         assert!(matches!(cli.events.sink, EventSinkChoice::Log));
-        assert_eq!(cli.events.bus, "sentiment-analyzer-local");
+        assert_eq!(cli.events.bus, None);
         assert_eq!(cli.events.rule, domain::shift::ShiftRule::default());
         let lambda = settings(
             Host::Lambda,
@@ -653,7 +687,12 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(lambda.events.sink, EventSinkChoice::EventBridge));
-        assert_eq!(lambda.events.bus, "sentiment-analyzer-prod");
+        assert_eq!(lambda.events.bus.as_deref(), Some("sentiment-analyzer-prod"));
+        let arn = "arn:aws:events:eu-west-1:123456789012:event-bus/sentiment-analyzer-prod";
+        assert_eq!(
+            settings(Host::Cli, &[("SENTIMENT_EVENT_BUS", arn)]).unwrap().events.bus.as_deref(),
+            Some(arn)
+        );
 
         let tuned = settings(Host::Cli, &[("SENTIMENT_SHIFTS", "threshold=0.25, min_interval=1h")]).unwrap();
         let rule = tuned.events.rule;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
 
 use super::{RETENTION_DAYS, decode, keys};
 use crate::aggregate::{HourlyBucket, SCORE_SCALE, SourceCount};
-use crate::store::{Item, Key, Query, SkRange, Store, StoreError, Update};
+use crate::store::{Condition, Item, Key, Query, SkRange, Store, StoreError, Update};
 use crate::{Article, SentimentLabel, SourceKind, Ticker};
 
 fn source_fields(source: SourceKind) -> (&'static str, &'static str) {
@@ -51,6 +51,24 @@ fn count_sources(mut update: Update, article: &Article, sources: &[SourceKind]) 
     for &source in sources {
         let (articles, score_sum) = source_fields(source);
         update = update.add(articles, 1).add(score_sum, scaled(article));
+    }
+    update
+}
+
+/// Moves an article's counts in `ticker`'s hour from its old score to its new one (the same
+/// hour, tickers and sources), when the article is re-scored. Only if the hour's bucket still
+/// exists: an expired bucket is not brought back with the difference alone.
+pub(crate) fn rescore_article(ticker: &Ticker, before: &Article, after: &Article) -> Update {
+    let hour = before.published_at.duration_trunc(Duration::hours(1)).unwrap_or(before.published_at);
+    let mut update =
+        Update::new(Key::new(keys::ticker_pk(ticker), keys::hour_sk(hour))).when(Condition::Exists);
+    if before.sentiment.label != after.sentiment.label {
+        update = update.add(before.sentiment.label.as_str(), -1).add(after.sentiment.label.as_str(), 1);
+    }
+    let delta = scaled(after) - scaled(before);
+    update = update.add("score_sum", delta);
+    for source in SourceKind::ALL.into_iter().filter(|s| before.is_credited_to(*s)) {
+        update = update.add(source_fields(source).1, delta);
     }
     update
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{RECORD, RETENTION_DAYS, VERSION, aggregates, decode, encode, keys};
+use crate::model::SentimentModel;
 use crate::store::{Condition, Cursor, Item, Key, Query, SkRange, Store, StoreError, WriteOp};
 use crate::{Article, ArticleId, SourceKind, Ticker, retry};
 
@@ -160,6 +161,102 @@ pub async fn record_with(
         }
     }
     Err(StoreError::Unavailable(format!("article {} kept changing under concurrent writers", article.id)))
+}
+
+/// What a re-score did, per article of the feed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Rescored {
+    /// Articles read from the feed.
+    pub examined: usize,
+    /// Scored again and written, with their tickers' aggregates moved by the difference.
+    pub rescored: usize,
+    /// Already scored by this model version (and not forced).
+    pub current: usize,
+    /// Gone or expiring: the article or its hour's aggregate is no longer stored.
+    pub expired: usize,
+}
+
+/// Re-scores every stored article (newest first, over the retention window) that another
+/// model version scored, or all of them with `force`. Each article is rewritten in one
+/// transaction with its ticker links and the difference to its tickers' hourly aggregates,
+/// conditioned on the version it was read at, so aggregates stay exact under concurrent
+/// ingestion (a lost race reads the article again). Stopping half-way leaves every article
+/// either old or new, never counted twice; running again finishes the job. `progress` is
+/// called after each article.
+pub async fn rescore(
+    store: &dyn Store,
+    model: &dyn SentimentModel,
+    now: DateTime<Utc>,
+    force: bool,
+    mut progress: impl FnMut(&Rescored),
+) -> Result<Rescored, StoreError> {
+    let mut done = Rescored::default();
+    let mut cursor = None;
+    loop {
+        let page = feed(store, now, 100, cursor).await?;
+        for listed in &page.articles {
+            done.examined += 1;
+            rescore_one(store, model, &listed.id, force, &mut done).await?;
+            progress(&done);
+        }
+        match page.next {
+            Some(next) if !page.articles.is_empty() => cursor = Some(next),
+            _ => return Ok(done),
+        }
+    }
+}
+
+async fn rescore_one(
+    store: &dyn Store,
+    model: &dyn SentimentModel,
+    id: &ArticleId,
+    force: bool,
+    done: &mut Rescored,
+) -> Result<(), StoreError> {
+    let key = article_key(id);
+    for _ in 0..MAX_CREDIT_ATTEMPTS {
+        let Some(item) = retry::transient(|| store.get(&key)).await? else {
+            done.expired += 1;
+            return Ok(());
+        };
+        let version = item.counter(VERSION)?;
+        let before: Article = decode(&item)?;
+        if !force && before.model_version == model.version() {
+            done.current += 1;
+            return Ok(());
+        }
+        let scored = model.score_explained(&before.title, before.summary.as_deref());
+        let after = Article {
+            sentiment: scored.sentiment,
+            explanation: scored.explanation,
+            model_version: scored.model_version,
+            ..before.clone()
+        };
+        let next = version + 1;
+        let mut ops = vec![WriteOp::Put {
+            item: article_item(&after, next)?,
+            condition: Condition::Equals(VERSION.into(), Value::from(version)),
+        }];
+        for ticker in &after.tickers {
+            ops.push(WriteOp::Put { item: link_item(&after, ticker, next)?, condition: Condition::Always });
+            ops.push(WriteOp::Update(aggregates::rescore_article(ticker, &before, &after)));
+        }
+        match retry::transient(|| store.transact(ops.clone())).await {
+            Ok(()) => {
+                done.rescored += 1;
+                return Ok(());
+            }
+            // Credited or re-scored by another writer since the read: read it again.
+            Err(StoreError::ConditionFailed { index: 0 }) => continue,
+            // An hour's aggregate has expired: the article is on its way out too.
+            Err(StoreError::ConditionFailed { .. }) => {
+                done.expired += 1;
+                return Ok(());
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Err(StoreError::Unavailable(format!("article {id} kept changing under concurrent writers")))
 }
 
 pub async fn get(store: &dyn Store, id: &ArticleId) -> Result<Option<Article>, StoreError> {

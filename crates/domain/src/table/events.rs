@@ -130,6 +130,9 @@ pub async fn log(store: &dyn Store, event: &Event) -> Result<bool, StoreError> {
 pub struct EventPage {
     pub events: Vec<Event>,
     pub next: Option<Cursor>,
+    /// Logged events this code cannot read (written by a newer version, or damaged), left
+    /// out of `events` with why, so one bad item does not hide the rest.
+    pub unreadable: Vec<String>,
 }
 
 /// The logged events, newest first.
@@ -144,18 +147,18 @@ pub async fn recent(
         .limit(limit)
         .after(cursor);
     let page = store.query(&query).await?;
-    let events = page
-        .items
-        .iter()
-        .map(|item| {
-            let wire: WireEvent = decode(item)?;
-            Event::from_wire(&wire).map_err(|e| {
-                StoreError::Corrupt(format!(
-                    "logged event {}/{} does not decode: {e}",
-                    item.key.pk, item.key.sk
-                ))
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(EventPage { events, next: page.next })
+    let mut events = Vec::with_capacity(page.items.len());
+    let mut unreadable = Vec::new();
+    for item in &page.items {
+        let read = decode::<WireEvent>(item)
+            .map_err(|e| e.to_string())
+            .and_then(|wire| Event::from_wire(&wire).map_err(|e| e.to_string()));
+        match read {
+            Ok(event) => events.push(event),
+            Err(e) => {
+                unreadable.push(format!("logged event {}/{} does not decode: {e}", item.key.pk, item.key.sk))
+            }
+        }
+    }
+    Ok(EventPage { events, next: page.next, unreadable })
 }

@@ -23,8 +23,9 @@ use sha2::{Digest, Sha256};
 use super::VERSION;
 use super::articles::{self, ARTICLE_OP, IDENTITY_OP, RecordOutcome};
 use crate::article::MAX_TICKERS_PER_ARTICLE;
+use crate::model::Scored;
 use crate::store::{Condition, Item, Key, Store, StoreError, Update, WriteOp};
-use crate::{Article, ArticleId, RawArticle, Sentiment, SourceKind, normalize_title};
+use crate::{Article, ArticleId, RawArticle, SourceKind, normalize_title};
 
 /// Reports of one headline this close in publication time are one story.
 pub const SAME_STORY_WITHIN: Duration = Duration::hours(48);
@@ -97,7 +98,7 @@ pub async fn record(
     store: &dyn Store,
     reports: &[RawArticle],
     now: DateTime<Utc>,
-    score: impl Fn(&RawArticle) -> (Sentiment, String),
+    score: impl Fn(&RawArticle) -> Scored,
 ) -> Result<Recorded, StoreError> {
     let Some(primary) = reports.first() else {
         return Err(StoreError::InvalidRequest("a story needs at least one report".into()));
@@ -209,9 +210,9 @@ fn new_article(
     id: ArticleId,
     raw: &RawArticle,
     now: DateTime<Utc>,
-    score: &impl Fn(&RawArticle) -> (Sentiment, String),
+    score: &impl Fn(&RawArticle) -> Scored,
 ) -> Article {
-    let (sentiment, model_version) = score(raw);
+    let Scored { sentiment, explanation, model_version } = score(raw);
     Article {
         id,
         title: raw.title.clone(),
@@ -223,6 +224,7 @@ fn new_article(
         credits: vec![raw.credit()],
         sentiment,
         model_version,
+        explanation,
         ingested_at: now,
     }
 }

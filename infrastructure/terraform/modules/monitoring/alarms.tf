@@ -200,6 +200,23 @@ locals {
         }
       }
     },
+    {
+      # Publishing never fails a run, and every event is also in the table (/api/v2/events),
+      # so an undelivered event only warns.
+      "ingestion-events-failed" = {
+        description = "Events of an ingestion run were not delivered to the event bus. Runbook: docs/runbooks/events-not-delivered.md."
+        comparison  = "GreaterThanThreshold"
+        period      = 900
+        missing     = "notBreaching"
+        expression  = null
+        metrics = {
+          failed = { namespace = var.metric_namespace, metric_name = "EventsFailed", stat = "Sum", dimensions = local.app_dimensions }
+        }
+        levels = {
+          warning = { threshold = 0, evaluation_periods = 1, datapoints = 1 }
+        }
+      }
+    },
     # The breaker and the quota tracker recover by themselves, so these only warn.
     merge([
       for source in var.sources : {

@@ -264,8 +264,8 @@ def check_preprod(plan: dict) -> None:
 def check_prod(plan: dict) -> None:
     check_common(plan, "prod")
     names = alarm_names(plan)
-    check(len(names) == 30, f"prod must have 30 alarms (14 critical + 16 warning), got {len(names)}")
-    check(sum(n.endswith("-warning") for n in names) == 16, "prod warning alarms")
+    check(len(names) == 31, f"prod must have 31 alarms (14 critical + 17 warning), got {len(names)}")
+    check(sum(n.endswith("-warning") for n in names) == 17, "prod warning alarms")
     table = after(plan, "module.dynamodb.aws_dynamodb_table.this")
     check(table.get("deletion_protection_enabled") is True, "prod table must be deletion protected")
     check(
@@ -310,7 +310,7 @@ def check_variant(plan: dict) -> None:
     names = alarm_names(plan)
     capacity = [n for n in names if "-capacity-" in n]
     check(len(capacity) == 4, f"capacity alarms (read/write x warning/critical) {capacity}")
-    check(len(names) == 34, f"PROVISIONED with warnings must have 34 alarms, got {len(names)}")
+    check(len(names) == 35, f"PROVISIONED with warnings must have 35 alarms, got {len(names)}")
     public = [
         rc["change"]["after"]
         for rc in of_type(plan, "aws_lambda_permission")
