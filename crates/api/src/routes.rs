@@ -140,9 +140,12 @@ pub async fn ticker_sentiment(
     known(&state, &ticker).await?;
     let now = state.clock.now();
     let start = now - chrono::Duration::hours(hours);
-    let buckets = aggregates::load_window(&*state.store, &ticker, start, now).await?;
+    // The window's aggregates and its newest articles (for the drivers), concurrently.
+    let (buckets, recent) = tokio::try_join!(
+        async { aggregates::load_window(&*state.store, &ticker, start, now).await.map_err(ApiError::from) },
+        window_articles(&state, &ticker, start),
+    )?;
     let view = crate::views::ticker_view(&state, ticker.clone(), &buckets, now);
-    let recent = window_articles(&state, &ticker, start).await?;
     let (drivers, phrases) = aggregate::drivers(&buckets, &recent, now, state.half_life, MAX_DRIVERS);
     let drivers = drivers
         .into_iter()

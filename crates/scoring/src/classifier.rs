@@ -381,9 +381,10 @@ mod tests {
             }
         }
         let scorer = Scorer::new(Box::new(Shared(counting.clone())));
-        // Two content words ("Acme", "rallies") and five function words: headline + 2 variants.
+        // Three content words ("Acme", "market", "rallies") and five function words: the
+        // headline and 3 variants.
         scorer.score_explained("The Acme of the market rallies in it", None).unwrap();
-        assert_eq!(counting.0.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(counting.0.load(std::sync::atomic::Ordering::SeqCst), 4);
         let long = vec!["word"; MAX_EXPLAINED_HEADLINE_WORDS + 10].join(" ");
         scorer.score_explained(&long, Some("summary")).unwrap();
         assert_eq!(
