@@ -22,7 +22,7 @@ pub const MAX_OCCLUDED_WORDS: usize = 40;
 pub enum ModelKind {
     /// The fine-tuned MiniLM encoder.
     Encoder,
-    /// The word-count model compiled into the binary (naive Bayes over words and word pairs).
+    /// The logistic regression over hashed n-grams compiled into the binary.
     Linear,
 }
 
