@@ -33,7 +33,9 @@ fn models(c: &mut Criterion) {
     let mut load = c.benchmark_group("load");
     load.sample_size(10);
     load.bench_function("encoder", |b| b.iter(|| black_box(Encoder::load(Path::new(CHECKOUT_DIR)).unwrap())));
-    load.bench_function("linear", |b| b.iter(|| black_box(Linear::from_bytes(scoring::SHIPPED_MODEL_BYTES).unwrap())));
+    load.bench_function("linear", |b| {
+        b.iter(|| black_box(Linear::from_bytes(scoring::SHIPPED_MODEL_BYTES).unwrap()))
+    });
     load.finish();
 
     if let (Some(before), model, Some(after)) =

@@ -21,7 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         runs.push((format!("l2 {l2}"), Hyper { l2, ..SHIPPED }));
     }
     for class_weight_power in [0.0, 1.0] {
-        runs.push((format!("class weight power {class_weight_power}"), Hyper { class_weight_power, ..SHIPPED }));
+        runs.push((
+            format!("class weight power {class_weight_power}"),
+            Hyper { class_weight_power, ..SHIPPED },
+        ));
     }
     for news_copies in [0, 1, 3, 4] {
         runs.push((format!("news x{news_copies}"), Hyper { news_copies, ..SHIPPED }));

@@ -24,15 +24,35 @@ pub const ENTITY: &str = "<co>";
 
 /// All-capital words that are vocabulary, not tickers.
 const ACRONYMS: [&str; 40] = [
-    "ceo", "cfo", "coo", "ipo", "eps", "ebit", "ebitda", "fda", "sec", "etf", "gdp", "ai", "ev", "us",
-    "usa", "uk", "eu", "ecb", "fed", "fomc", "cpi", "ppi", "opec", "m&a", "r&d", "q&a", "ftc", "doj",
-    "eur", "usd", "gbp", "yoy", "qoq", "ytd", "ath", "buy", "sell", "hold", "up", "down",
+    "ceo", "cfo", "coo", "ipo", "eps", "ebit", "ebitda", "fda", "sec", "etf", "gdp", "ai", "ev", "us", "usa",
+    "uk", "eu", "ecb", "fed", "fomc", "cpi", "ppi", "opec", "m&a", "r&d", "q&a", "ftc", "doj", "eur", "usd",
+    "gbp", "yoy", "qoq", "ytd", "ath", "buy", "sell", "hold", "up", "down",
 ];
 
 /// Words that end a company name and belong to it ("Acme Holdings Inc").
 const NAME_SUFFIXES: [&str; 22] = [
-    "inc", "corp", "corporation", "co", "ltd", "limited", "plc", "ag", "sa", "se", "nv", "oyj", "abp",
-    "llc", "lp", "group", "holdings", "holding", "company", "bank", "technologies", "industries",
+    "inc",
+    "corp",
+    "corporation",
+    "co",
+    "ltd",
+    "limited",
+    "plc",
+    "ag",
+    "sa",
+    "se",
+    "nv",
+    "oyj",
+    "abp",
+    "llc",
+    "lp",
+    "group",
+    "holdings",
+    "holding",
+    "company",
+    "bank",
+    "technologies",
+    "industries",
 ];
 
 const NEGATIONS: [&str; 10] =
@@ -43,23 +63,135 @@ const SCOPE_ENDS: [&str; 4] = ["but", "however", "although", "though"];
 
 /// Words that say which way a figure or the price went. Exact forms, so "upon" is not "up".
 const UP_WORDS: [&str; 62] = [
-    "rise", "rises", "rose", "risen", "rising", "gain", "gains", "gained", "jump", "jumps", "jumped",
-    "surge", "surges", "surged", "soar", "soars", "soared", "climb", "climbs", "climbed", "beat",
-    "beats", "raise", "raises", "raised", "boost", "boosts", "boosted", "increase", "increases",
-    "increased", "grow", "grows", "grew", "growth", "improve", "improves", "improved", "record",
-    "upgrade", "upgrades", "upgraded", "outperform", "rally", "rallies", "rallied", "rebound",
-    "rebounds", "higher", "up", "exceed", "exceeds", "exceeded", "tops", "topped", "strong",
-    "stronger", "win", "wins", "won", "lifts", "lifted",
+    "rise",
+    "rises",
+    "rose",
+    "risen",
+    "rising",
+    "gain",
+    "gains",
+    "gained",
+    "jump",
+    "jumps",
+    "jumped",
+    "surge",
+    "surges",
+    "surged",
+    "soar",
+    "soars",
+    "soared",
+    "climb",
+    "climbs",
+    "climbed",
+    "beat",
+    "beats",
+    "raise",
+    "raises",
+    "raised",
+    "boost",
+    "boosts",
+    "boosted",
+    "increase",
+    "increases",
+    "increased",
+    "grow",
+    "grows",
+    "grew",
+    "growth",
+    "improve",
+    "improves",
+    "improved",
+    "record",
+    "upgrade",
+    "upgrades",
+    "upgraded",
+    "outperform",
+    "rally",
+    "rallies",
+    "rallied",
+    "rebound",
+    "rebounds",
+    "higher",
+    "up",
+    "exceed",
+    "exceeds",
+    "exceeded",
+    "tops",
+    "topped",
+    "strong",
+    "stronger",
+    "win",
+    "wins",
+    "won",
+    "lifts",
+    "lifted",
 ];
 
 const DOWN_WORDS: [&str; 64] = [
-    "fall", "falls", "fell", "fallen", "falling", "drop", "drops", "dropped", "decline", "declines",
-    "declined", "plunge", "plunges", "plunged", "slump", "slumps", "slumped", "slide", "slides", "slid",
-    "tumble", "tumbles", "tumbled", "sink", "sinks", "sank", "cut", "cuts", "miss", "misses", "missed",
-    "lower", "lowers", "lowered", "down", "decrease", "decreases", "decreased", "weak", "weaker",
-    "loss", "losses", "warn", "warns", "warning", "downgrade", "downgrades", "downgraded",
-    "underperform", "shrink", "shrinks", "shrank", "reduce", "reduces", "reduced", "worse", "worst",
-    "disappoint", "disappoints", "disappointing", "slow", "slows", "slowed", "lost",
+    "fall",
+    "falls",
+    "fell",
+    "fallen",
+    "falling",
+    "drop",
+    "drops",
+    "dropped",
+    "decline",
+    "declines",
+    "declined",
+    "plunge",
+    "plunges",
+    "plunged",
+    "slump",
+    "slumps",
+    "slumped",
+    "slide",
+    "slides",
+    "slid",
+    "tumble",
+    "tumbles",
+    "tumbled",
+    "sink",
+    "sinks",
+    "sank",
+    "cut",
+    "cuts",
+    "miss",
+    "misses",
+    "missed",
+    "lower",
+    "lowers",
+    "lowered",
+    "down",
+    "decrease",
+    "decreases",
+    "decreased",
+    "weak",
+    "weaker",
+    "loss",
+    "losses",
+    "warn",
+    "warns",
+    "warning",
+    "downgrade",
+    "downgrades",
+    "downgraded",
+    "underperform",
+    "shrink",
+    "shrinks",
+    "shrank",
+    "reduce",
+    "reduces",
+    "reduced",
+    "worse",
+    "worst",
+    "disappoint",
+    "disappoints",
+    "disappointing",
+    "slow",
+    "slows",
+    "slowed",
+    "lost",
 ];
 
 /// How text becomes features; stored in the model file, so a model is always read with the
@@ -155,7 +287,8 @@ fn mask_cashtags(text: &str) -> String {
             && chars.get(i + 1).is_some_and(char::is_ascii_alphabetic);
         if starts {
             i += 1;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.' || chars[i] == '_') {
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.' || chars[i] == '_')
+            {
                 i += 1;
             }
             // "$AAPL." at the end of a sentence: the dot was punctuation.
@@ -238,10 +371,10 @@ pub fn words(text: &str, lexicon: &Lexicon) -> Vec<Word> {
     let mut negated = false;
     for (i, token) in tokens.iter().enumerate() {
         let lower = token.to_lowercase();
-        let next = tokens.get(i + 1).map(|t| t.to_lowercase());
         let text: String = if token.starts_with(CASHTAG) {
             ENTITY.to_owned()
         } else if token.chars().any(|c| c.is_ascii_digit()) {
+            let next = tokens.get(i + 1).map(|t| t.to_lowercase());
             number_class(token, next.as_deref()).to_owned()
         } else if is_punctuation(token) {
             lower
@@ -250,7 +383,10 @@ pub fn words(text: &str, lexicon: &Lexicon) -> Vec<Word> {
             let capitalised = alphabetic.first().is_some_and(|c| c.is_uppercase());
             let all_caps = alphabetic.len() >= 2 && alphabetic.iter().all(|c| c.is_uppercase());
             let last_is_name = out.last().is_some_and(|w| w.text == ENTITY);
-            if all_caps && alphabetic.len() <= 5 && !ACRONYMS.contains(&lower.as_str()) && !lexicon.contains(&lower)
+            if all_caps
+                && alphabetic.len() <= 5
+                && !ACRONYMS.contains(&lower.as_str())
+                && !lexicon.contains(&lower)
             {
                 ENTITY.to_owned()
             } else if capitalised && last_is_name && NAME_SUFFIXES.contains(&lower.as_str()) {
@@ -265,8 +401,9 @@ pub fn words(text: &str, lexicon: &Lexicon) -> Vec<Word> {
         if text == ENTITY && out.last().is_some_and(|w| w.text == text) {
             continue;
         }
-        if is_punctuation(&text) && text != "%" && text != "$" && text != "&" || SCOPE_ENDS.contains(&text.as_str())
-        {
+        let ends_scope = (is_punctuation(&text) && !matches!(text.as_str(), "%" | "$" | "&"))
+            || SCOPE_ENDS.contains(&text.as_str());
+        if ends_scope {
             negated = false;
             out.push(Word { text, negated: false });
             continue;
@@ -355,7 +492,8 @@ pub fn features(text: &str, lexicon: &Lexicon, config: &FeatureConfig) -> Vec<(u
             }
         }
         if config.char_weight > 0.0 && !w.text.starts_with('<') {
-            let padded: Vec<char> = std::iter::once('<').chain(w.text.chars()).chain(std::iter::once('>')).collect();
+            let padded: Vec<char> =
+                std::iter::once('<').chain(w.text.chars()).chain(std::iter::once('>')).collect();
             let mut buf = [0u8; 4 * 8];
             for n in usize::from(config.char_min)..=usize::from(config.char_max) {
                 for window in padded.windows(n) {
@@ -372,7 +510,10 @@ pub fn features(text: &str, lexicon: &Lexicon, config: &FeatureConfig) -> Vec<(u
         out.push((hasher.bucket(Kind::Bigram, &[pair[0].text.as_bytes(), pair[1].text.as_bytes()]), 1.0));
     }
     for triple in content.windows(3) {
-        out.push((hasher.bucket(Kind::SkipBigram, &[triple[0].text.as_bytes(), triple[2].text.as_bytes()]), 1.0));
+        out.push((
+            hasher.bucket(Kind::SkipBigram, &[triple[0].text.as_bytes(), triple[2].text.as_bytes()]),
+            1.0,
+        ));
     }
     out.sort_unstable_by_key(|(b, _)| *b);
     let mut merged: Vec<(u32, f32)> = Vec::with_capacity(out.len());
@@ -397,7 +538,11 @@ mod tests {
 
     fn lexicon() -> Lexicon {
         Lexicon::learn(
-            ["shares rose after the results", "profit beats estimates and guidance", "not cut jobs, sales fell"],
+            [
+                "shares rose after the results",
+                "profit beats estimates and guidance",
+                "not cut jobs, sales fell",
+            ],
             1,
         )
     }

@@ -17,7 +17,6 @@ pub mod train;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-
 pub use classifier::{
     Classifier, ClassifierError, Explanation, HEADLINE_WEIGHT, LABELS, MAX_OCCLUDED_WORDS, ModelKind,
     Probabilities, Scorer, UnknownModel, WordEffect, sentiment,
@@ -33,8 +32,8 @@ pub fn shipped() -> Arc<Linear> {
     static MODEL: OnceLock<Arc<Linear>> = OnceLock::new();
     Arc::clone(MODEL.get_or_init(|| {
         // The file is checked by this crate's tests; failing here means a broken build.
-        let model =
-            Linear::from_bytes(SHIPPED_MODEL_BYTES).unwrap_or_else(|e| panic!("shipped model is invalid: {e}"));
+        let model = Linear::from_bytes(SHIPPED_MODEL_BYTES)
+            .unwrap_or_else(|e| panic!("shipped model is invalid: {e}"));
         Arc::new(model)
     }))
 }

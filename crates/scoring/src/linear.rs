@@ -9,9 +9,9 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::classifier::{Classifier, ClassifierError, HEADLINE_WEIGHT, ModelKind, Probabilities};
 #[cfg(doc)]
 use crate::classifier::LABELS;
+use crate::classifier::{Classifier, ClassifierError, HEADLINE_WEIGHT, ModelKind, Probabilities};
 use crate::features::{FeatureConfig, Lexicon, features};
 
 const MAGIC: &[u8; 8] = b"SALINv1\0";
@@ -87,7 +87,11 @@ impl Linear {
         let char_weight = r.f32()?;
         let scale = r.f32()?;
         let bias = [r.f32()?, r.f32()?, r.f32()?];
-        if !(char_weight.is_finite() && scale.is_finite() && scale > 0.0 && bias.iter().all(|b| b.is_finite())) {
+        if !(char_weight.is_finite()
+            && scale.is_finite()
+            && scale > 0.0
+            && bias.iter().all(|b| b.is_finite()))
+        {
             return Err(ModelError::Inconsistent("scale, biases and weights must be finite"));
         }
         let n = r.u32()? as usize;
@@ -96,7 +100,8 @@ impl Linear {
             return Err(ModelError::Truncated);
         }
         let hashes = (0..n).map(|_| r.u32()).collect::<Result<Vec<u32>, _>>()?;
-        let lexicon = Lexicon::from_sorted(hashes).ok_or(ModelError::Inconsistent("lexicon must be sorted"))?;
+        let lexicon =
+            Lexicon::from_sorted(hashes).ok_or(ModelError::Inconsistent("lexicon must be sorted"))?;
         let count = 3usize << bits;
         if r.0.len() != count * 2 {
             return Err(if r.0.len() < count * 2 {

@@ -65,7 +65,8 @@ pub fn vendored(split: &str) -> Result<Vec<Example>, TrainError> {
 /// The project's written news sentences (`train` or `valid`).
 pub fn news(split: &str) -> Result<Vec<Example>, TrainError> {
     let path = data_dir().join(format!("news-sentences/{split}.tsv"));
-    let text = std::fs::read_to_string(&path).map_err(|source| TrainError::Io { path: path.clone(), source })?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|source| TrainError::Io { path: path.clone(), source })?;
     crate::eval::read_tsv(&path, &text).map_err(|e| TrainError::Tsv(e.to_string()))
 }
 
@@ -132,7 +133,12 @@ pub fn training_set() -> Result<(Vec<Example>, Vec<Example>), TrainError> {
 }
 
 /// Fits the model. `progress(epoch, epochs)` is called after each epoch.
-pub fn fit(tweets: &[Example], news: &[Example], hyper: &Hyper, progress: &mut dyn FnMut(usize, usize)) -> Linear {
+pub fn fit(
+    tweets: &[Example],
+    news: &[Example],
+    hyper: &Hyper,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Linear {
     let all: Vec<&Example> = tweets.iter().chain(news).collect();
     let lexicon = Lexicon::learn(all.iter().map(|(t, _)| t.as_str()), hyper.lexicon_min_texts);
     let encoded: Vec<(Vec<(u32, f32)>, usize)> =
@@ -146,7 +152,8 @@ pub fn fit(tweets: &[Example], news: &[Example], hyper: &Hyper, progress: &mut d
         counts[encoded[i].1] += 1.0;
     }
     let n: f32 = counts.iter().sum();
-    let class_weight = counts.map(|c| if c > 0.0 { (n / (3.0 * c)).powf(hyper.class_weight_power) } else { 0.0 });
+    let class_weight =
+        counts.map(|c| if c > 0.0 { (n / (3.0 * c)).powf(hyper.class_weight_power) } else { 0.0 });
 
     let size = 3usize << hyper.features.bits;
     let mut w = vec![0f32; size];

@@ -11,7 +11,8 @@ fn training_is_bit_for_bit_reproducible_and_matches_the_shipped_file() {
     let (tweets, news) = train::training_set().expect("vendored data");
     let first = train::fit(&tweets, &news, &train::SHIPPED, &mut |_, _| {}).to_bytes();
     let mut epochs = Vec::new();
-    let second = train::fit(&tweets, &news, &train::SHIPPED, &mut |done, total| epochs.push((done, total))).to_bytes();
+    let second =
+        train::fit(&tweets, &news, &train::SHIPPED, &mut |done, total| epochs.push((done, total))).to_bytes();
     assert!(first == second, "two trainings differ");
     assert_eq!(epochs.last(), Some(&(train::SHIPPED.epochs, train::SHIPPED.epochs)));
     assert!(
@@ -71,7 +72,8 @@ fn tickers_and_company_names_do_not_change_the_score() {
 fn scores_are_well_formed_for_any_text() {
     let model = scoring::shipped();
     let long = "gain ".repeat(10_000);
-    for text in ["", "   ", "🚀🚀🚀", "\u{0}\u{1}", long.as_str(), "NOT not no never n't", "\u{E000}$"] {
+    for text in ["", "   ", "🚀🚀🚀", "\u{0}\u{1}", long.as_str(), "NOT not no never n't", "\u{E000}$"]
+    {
         let s = model.score(text);
         assert!((-1.0..=1.0).contains(&s.score), "{text:?}: {s:?}");
         assert!((0.0..=1.0).contains(&s.confidence), "{text:?}: {s:?}");

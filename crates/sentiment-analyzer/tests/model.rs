@@ -118,13 +118,16 @@ fn train_writes_the_shipped_model_byte_for_byte_and_reports_progress() {
     let out = run(command(&["train", "--out", &out_path.display().to_string()]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let written = std::fs::read(&out_path).unwrap();
-    let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../scoring/model/linear-v1.bin")).unwrap();
+    let shipped =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../scoring/model/linear-v1.bin")).unwrap();
     assert!(written == shipped, "train wrote different bytes from the shipped model");
     // Standard error is a pipe here, so progress comes as plain lines, one per epoch.
     let stderr = text(&out.stderr);
     assert!(stderr.contains("epoch 1/") && !stderr.contains('\r'), "{stderr}");
     let stdout = text(&out.stdout);
-    for needle in ["twitter valid (2388 rows): accuracy", "news valid (437 rows): accuracy", "linear-ngram-v1-"] {
+    for needle in
+        ["twitter valid (2388 rows): accuracy", "news valid (437 rows): accuracy", "linear-ngram-v1-"]
+    {
         assert!(stdout.contains(needle), "{needle} missing from:\n{stdout}");
     }
 }
