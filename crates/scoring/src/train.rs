@@ -169,23 +169,23 @@ pub fn fit(
             let mut logits = bias;
             for &(b, v) in x {
                 let at = b as usize * 3;
-                for c in 0..3 {
-                    logits[c] += w[at + c] * v;
+                for (logit, wc) in logits.iter_mut().zip(&w[at..at + 3]) {
+                    *logit += wc * v;
                 }
             }
             let p = softmax(logits);
             let cw = class_weight[*y];
             let g: [f32; 3] = std::array::from_fn(|c| cw * (p[c] - if c == *y { 1.0 } else { 0.0 }));
-            for c in 0..3 {
-                bias_g2[c] += g[c] * g[c];
-                bias[c] -= hyper.learning_rate * g[c] / (bias_g2[c].sqrt() + EPS);
+            for ((bc, sq), gc) in bias.iter_mut().zip(&mut bias_g2).zip(g) {
+                *sq += gc * gc;
+                *bc -= hyper.learning_rate * gc / (sq.sqrt() + EPS);
             }
             for &(b, v) in x {
                 let at = b as usize * 3;
-                for c in 0..3 {
-                    let grad = g[c] * v + hyper.l2 * w[at + c];
-                    g2[at + c] += grad * grad;
-                    w[at + c] -= hyper.learning_rate * grad / (g2[at + c].sqrt() + EPS);
+                for ((wc, sq), gc) in w[at..at + 3].iter_mut().zip(&mut g2[at..at + 3]).zip(g) {
+                    let grad = gc * v + hyper.l2 * *wc;
+                    *sq += grad * grad;
+                    *wc -= hyper.learning_rate * grad / (sq.sqrt() + EPS);
                 }
             }
         }
