@@ -39,7 +39,7 @@ const FUNCTION_WORDS: &[&str] = &[
 pub enum ModelKind {
     /// The fine-tuned MiniLM encoder.
     Encoder,
-    /// The word-count model compiled into the binary (naive Bayes over words and word pairs).
+    /// The logistic regression over hashed n-grams compiled into the binary.
     Linear,
 }
 

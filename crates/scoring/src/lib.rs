@@ -1,74 +1,41 @@
 //! Financial-headline sentiment. Two models stand behind one [`Scorer`]:
 //! - the **encoder**, all-MiniLM-L6-v2 fine-tuned on the vendored tweets and news sentences
 //!   (`tools/train-encoder`), run with candle from checksummed int8 weights in `model/encoder`;
-//! - the **linear** fallback, a multinomial naive Bayes over word unigrams and bigrams compiled
-//!   into the binary (`model/naive-bayes-v1.json`), which `train` rebuilds byte for byte.
+//! - the **linear** model, multinomial logistic regression over hashed word and character
+//!   n-grams with tickers and names masked, compiled into the binary (`model/linear-v1.bin`),
+//!   which `train` rebuilds byte for byte.
 //!
 //! [`select`] picks one at start-up: the encoder when its weights are found, unless told.
 
 mod classifier;
 pub mod encoder;
 pub mod eval;
-mod naive_bayes;
-mod tokenize;
+pub mod features;
+mod linear;
 pub mod train;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
-
-use domain::Sentiment;
-use domain::model::SentimentModel;
 
 pub use classifier::{
     Classifier, ClassifierError, Explanation, HEADLINE_WEIGHT, LABELS, MAX_OCCLUDED_WORDS, ModelKind,
     Probabilities, Scorer, UnknownModel, WordEffect, sentiment,
 };
 pub use encoder::{Encoder, EncoderError};
-pub use naive_bayes::{ModelError, NaiveBayes};
-pub use tokenize::tokens;
+pub use linear::{Linear, ModelError, VERSION_PREFIX};
 
-/// The shipped model, as JSON.
-pub const SHIPPED_MODEL_JSON: &str = include_str!("../model/naive-bayes-v1.json");
+/// The shipped linear model's file, compiled in.
+pub const SHIPPED_MODEL_BYTES: &[u8] = include_bytes!("../model/linear-v1.bin");
 
-/// The shipped model, parsed once per process and shared by every caller.
-pub fn shipped() -> Arc<NaiveBayes> {
-    static MODEL: OnceLock<Arc<NaiveBayes>> = OnceLock::new();
+/// The shipped linear model, parsed once per process and shared by every caller.
+pub fn shipped() -> Arc<Linear> {
+    static MODEL: OnceLock<Arc<Linear>> = OnceLock::new();
     Arc::clone(MODEL.get_or_init(|| {
         // The file is checked by this crate's tests; failing here means a broken build.
-        let model = NaiveBayes::from_json(SHIPPED_MODEL_JSON)
+        let model = Linear::from_bytes(SHIPPED_MODEL_BYTES)
             .unwrap_or_else(|e| panic!("shipped model is invalid: {e}"));
         Arc::new(model)
     }))
-}
-
-impl SentimentModel for NaiveBayes {
-    fn version(&self) -> &str {
-        self.version()
-    }
-
-    fn score(&self, text: &str) -> Sentiment {
-        self.predict(text)
-    }
-}
-
-impl Classifier for Arc<NaiveBayes> {
-    fn kind(&self) -> ModelKind {
-        ModelKind::Linear
-    }
-
-    fn version(&self) -> &str {
-        NaiveBayes::version(self)
-    }
-
-    fn probabilities(&self, texts: &[&str]) -> Result<Vec<Probabilities>, ClassifierError> {
-        Ok(texts
-            .iter()
-            .map(|t| {
-                let [positive, negative, neutral] = NaiveBayes::probabilities(self, t);
-                [negative as f32, neutral as f32, positive as f32]
-            })
-            .collect())
-    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -151,7 +151,7 @@ pub struct EvalArgs {
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// Where to write the model [default: the source checkout's crates/scoring/model/naive-bayes-v1.json].
+    /// Where to write the model [default: the source checkout's crates/scoring/model/linear-v1.bin].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Also measure the trained model on this labelled file (TSV or CSV, as `eval` reads).

@@ -231,36 +231,47 @@ fn eval(args: EvalArgs, settings: &Settings) -> Result<ExitCode, BoxError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Retrains the linear model, reporting each step on standard error.
+/// Retrains the linear model, reporting each step (and a progress bar over the epochs) on
+/// standard error, and prints where it wrote the model and its held-out scores.
 fn train(args: TrainArgs) -> Result<ExitCode, BoxError> {
-    let out = args.out.unwrap_or_else(|| std::path::PathBuf::from(scoring::train::SHIPPED_MODEL_PATH));
-    let progress = |step: usize, what: &str| eprintln!("[{step}/4] {what}");
-    progress(1, "reading the vendored twitter-financial-news splits");
-    let train_set = scoring::train::vendored("train")?;
-    let valid_set = scoring::train::vendored("valid")?;
-    progress(2, "fitting on train and calibrating the temperature on valid");
-    let held_out = scoring::train::calibrate(scoring::train::fit(&train_set), &valid_set);
-    let m = scoring::train::evaluate(&held_out, &valid_set);
-    eprintln!(
-        "      train-only model on valid ({} rows): accuracy {:.4}, macro-F1 {:.4}, log-loss {:.4}, temperature {}",
-        m.examples,
-        m.accuracy,
-        m.macro_f1,
-        m.log_loss,
-        held_out.temperature()
-    );
-    progress(3, "refitting on train + valid with that temperature");
-    let shipped = scoring::train::train_shipped()?;
-    std::fs::write(&out, shipped.to_json()).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    print_line(&format!("wrote {} ({} features)", out.display(), shipped.vocabulary_size()))?;
+    use scoring::train;
+    let out = args.out.unwrap_or_else(|| std::path::PathBuf::from(train::SHIPPED_MODEL_PATH));
+    let step = |n: usize, what: &str| eprintln!("[{n}/4] {what}");
+    step(1, "reading the vendored tweets and news sentences (train and valid splits)");
+    let (tweets, news) = train::training_set()?;
+    let tweets_valid = train::vendored("valid")?;
+    let news_valid = train::news("valid")?;
+    step(2, &format!("training on {} tweets and {} news sentences", tweets.len(), news.len()));
+    let mut bar = crate::progress::Bar::new("epoch");
+    let model = train::fit(&tweets, &news, &train::SHIPPED, &mut |done, total| bar.set(done, total));
+    bar.finish();
+    let bytes = model.to_bytes();
+    std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    step(3, "measuring on the validation splits (held out from training, used to choose its settings)");
+    let mut lines = vec![format!(
+        "wrote {} ({} bytes, {}, {} of {} buckets used)",
+        out.display(),
+        bytes.len(),
+        model.version(),
+        model.used_buckets(),
+        1usize << model.config().bits
+    )];
+    for (name, set) in [("twitter valid", &tweets_valid), ("news valid", &news_valid)] {
+        let m = train::evaluate(&model, set);
+        lines.push(format!(
+            "{name} ({} rows): accuracy {:.4}, macro-F1 {:.4}, log-loss {:.4}",
+            m.examples, m.accuracy, m.macro_f1, m.log_loss
+        ));
+    }
+    print_line(&lines.join("\n"))?;
     if let Some(path) = args.eval {
-        progress(4, &format!("measuring on {}", path.display()));
+        step(4, &format!("measuring on {}", path.display()));
         let examples = scoring::eval::read_labelled(&path)?;
-        let scorer = scoring::Scorer::new(Box::new(std::sync::Arc::new(shipped)));
+        let scorer = scoring::Scorer::new(Box::new(std::sync::Arc::new(model)));
         let report = scoring::eval::evaluate(&scorer, &examples)?;
         print_line(report.to_text().trim_end())?;
     } else {
-        progress(4, "done (pass --eval FILE to measure on a labelled file)");
+        step(4, "done (pass --eval FILE to measure on a labelled file)");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@
 
 mod cli;
 mod commands;
+mod progress;
 mod setup;
 
 use std::process::ExitCode;

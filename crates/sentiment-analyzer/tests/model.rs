@@ -108,7 +108,28 @@ fn a_required_encoder_that_is_missing_stops_start_up() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("sentiment model: linear"), "{}", text(&out.stderr));
     let line: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
-    assert_eq!(line["model"], "nb-v1");
+    assert!(line["model"].as_str().unwrap().starts_with("linear-ngram-v1-"), "{line}");
+}
+
+#[test]
+fn train_writes_the_shipped_model_byte_for_byte_and_reports_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("linear.bin");
+    let out = run(command(&["train", "--out", &out_path.display().to_string()]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read(&out_path).unwrap();
+    let shipped =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../scoring/model/linear-v1.bin")).unwrap();
+    assert!(written == shipped, "train wrote different bytes from the shipped model");
+    // Standard error is a pipe here, so progress comes as plain lines, one per epoch.
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("epoch 1/") && !stderr.contains('\r'), "{stderr}");
+    let stdout = text(&out.stdout);
+    for needle in
+        ["twitter valid (2388 rows): accuracy", "news valid (437 rows): accuracy", "linear-ngram-v1-"]
+    {
+        assert!(stdout.contains(needle), "{needle} missing from:\n{stdout}");
+    }
 }
 
 /// After a model change, `rescore` gives every stored article the new model's score and
