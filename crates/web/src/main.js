@@ -241,11 +241,11 @@ function renderOverview() {
           t.ticker,
         ),
       ),
-      h("td", { class: "num" }, t.weight === 1 ? "1" : String(t.weight)),
-      h("td", { class: `num score ${band(t.score)}` }, score(t.score)),
-      h("td", {}, label(t.label)),
-      h("td", { class: "num" }, percent(t.confidence)),
-      h("td", { class: "num" }, String(t.counts.total)),
+      h("td", { class: "num", "data-label": "Weight" }, t.weight === 1 ? "1" : String(t.weight)),
+      h("td", { class: `num score ${band(t.score)}`, "data-label": "Score" }, score(t.score)),
+      h("td", { "data-label": "Sentiment" }, label(t.label)),
+      h("td", { class: "num", "data-label": "Confidence" }, percent(t.confidence)),
+      h("td", { class: "num", "data-label": "Articles" }, String(t.counts.total)),
     ),
   );
   fill(

@@ -94,6 +94,13 @@ test("the first visit creates a session and shows sentiment for the starter tick
 
   await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
   if (process.env.UPDATE_SCREENSHOT === "1") await page.screenshot({ path: join(repo, "docs/dashboard.png"), fullPage: true });
+
+  // The heatmap by period instead of by source.
+  assert.deepEqual(await page.locator("#heatmap thead th").allInnerTexts(), ["Ticker", "Tiingo", "Finnhub"]);
+  await page.click("#heatmap-views button[data-view=periods]");
+  await page.locator("#heatmap thead th", { hasText: "30 days" }).waitFor();
+  assert.deepEqual(await page.locator("#heatmap thead th").allInnerTexts(), ["Ticker", "24 h", "7 days", "30 days"]);
+  assert.match(await page.locator("#heatmap tbody tr").first().locator("td").first().innerText(), /[+−]?\d\.\d\d/);
   assert.deepEqual(problems, [], "no console errors and no failed requests");
   await context.close();
 });
@@ -207,6 +214,38 @@ test("an article's why is visible", async () => {
   await page.waitForFunction((first) => document.querySelector("#articles .article")?.dataset.articleId !== first, firstIds[0]);
   const secondIds = await articles.evaluateAll((els) => els.map((e) => e.dataset.articleId));
   assert.equal(secondIds.filter((id) => firstIds.includes(id)).length, 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// The contract of the explanations (articles' `explanation.words`, the sentiment's `drivers`)
+// rendered from answers the test shapes itself, so it holds before and after the API has them.
+test("an article's why and the score's drivers render from the API's contract", async () => {
+  const { context, page, problems } = await visit();
+  const words = [{ word: "plunges", effect: -0.41 }, { word: "record", effect: 0.22 }];
+  await page.route("**/api/v2/articles?*", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.articles = body.articles.map((a, i) => ({ ...a, explanation: i === 1 ? null : { words } }));
+    return route.fulfill({ response, json: body });
+  });
+  await page.route("**/api/v2/tickers/*/sentiment?*", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.drivers = [{ article_id: "x1", title: "Maker plunges on recall", url: "https://example.com/story", published_at: body.as_of, score: -0.62, label: "negative", words }];
+    return route.fulfill({ response, json: body });
+  });
+  await ready(page);
+  const first = page.locator("#articles .article").first();
+  await first.locator(".why").waitFor();
+  assert.equal(await first.locator(".why .word").count(), 2);
+  assert.match(await first.locator(".why .word").first().innerText(), /plunges\s*−0\.41/);
+  assert.equal(await page.locator("#articles .article").nth(1).locator(".why-none").count(), 1, "no explanation: said so");
+  const driver = page.locator("#drivers .driver").first();
+  await driver.waitFor();
+  assert.equal(await driver.locator("a").getAttribute("href"), "https://example.com/story");
+  assert.match(await driver.innerText(), /Maker plunges on recall.*Negative/s);
+  assert.match(await driver.locator(".why").innerText(), /plunges/);
   assert.deepEqual(problems, []);
   await context.close();
 });
