@@ -15,7 +15,8 @@ fn main() {
     }
 
     // Two builds at once (debug and release, or clippy beside a build) share node_modules.
-    let lock = fs::File::create(dir.join(".build.lock")).unwrap_or_else(|e| fail(&format!("cannot create crates/web/.build.lock: {e}")));
+    let lock = fs::File::create(dir.join(".build.lock"))
+        .unwrap_or_else(|e| fail(&format!("cannot create crates/web/.build.lock: {e}")));
     lock.lock().unwrap_or_else(|e| fail(&format!("cannot lock crates/web/.build.lock: {e}")));
 
     install(&dir);
@@ -37,7 +38,8 @@ fn main() {
 
 /// `npm ci` unless node_modules was installed from this very lockfile.
 fn install(dir: &Path) {
-    let lockfile = fs::read(dir.join("package-lock.json")).unwrap_or_else(|e| fail(&format!("cannot read package-lock.json: {e}")));
+    let lockfile = fs::read(dir.join("package-lock.json"))
+        .unwrap_or_else(|e| fail(&format!("cannot read package-lock.json: {e}")));
     let stamp = dir.join("node_modules/.installed-package-lock.json");
     if fs::read(&stamp).is_ok_and(|installed| installed == lockfile) {
         return;

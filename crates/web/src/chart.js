@@ -48,7 +48,7 @@ export class HistoryChart {
       ],
       series: [
         {},
-        { label: "Score", scale: "score", stroke: c.line, width: 2, spanGaps: false, points: { show: true, size: 5, fill: c.line }, value: (_u, v) => (v === null ? "–" : v.toFixed(2)) },
+        { label: "Score", scale: "score", stroke: c.line, width: 2, spanGaps: true, points: { show: true, size: 5, fill: c.line }, value: (_u, v) => (v === null ? "–" : v.toFixed(2)) },
         { label: "Articles", scale: "n", stroke: c.bars, fill: c.bars, width: 0, paths: uPlot.paths.bars({ size: [0.6, 24] }), points: { show: false } },
       ],
     };

@@ -33,23 +33,30 @@ pub fn asset(name: &str) -> Option<&'static Asset> {
 
 /// `GET /` (and `/index.html`) and each asset at `/<name>`; merge it into the API router.
 pub fn router() -> Router {
-    let mut router = Router::new().route("/", get(|headers: HeaderMap| async move { respond(index(), &headers) }));
+    let mut router =
+        Router::new().route("/", get(|headers: HeaderMap| async move { respond(index(), &headers) }));
     for asset in ASSETS {
-        router =
-            router.route(&format!("/{}", asset.name), get(move |headers: HeaderMap| async move { respond(asset, &headers) }));
+        router = router.route(
+            &format!("/{}", asset.name),
+            get(move |headers: HeaderMap| async move { respond(asset, &headers) }),
+        );
     }
     router
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
-        |coding| {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
             let mut parts = coding.split(';').map(str::trim);
             let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
+            let refused =
+                parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
             (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        },
-    )
+        })
 }
 
 fn respond(asset: &'static Asset, headers: &HeaderMap) -> Response {
@@ -74,7 +81,11 @@ fn respond(asset: &'static Asset, headers: &HeaderMap) -> Response {
     // copy is); bundles are immutable under their hashed names.
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static(if asset.immutable { "public, max-age=31536000, immutable" } else { "no-cache" }),
+        HeaderValue::from_static(if asset.immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }),
     );
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     response

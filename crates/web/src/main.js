@@ -14,7 +14,11 @@ const ARTICLES_PER_PAGE = 10;
 const RANGES = { "24h": { days: 1, interval: "1h" }, "7d": { days: 7, interval: "1h" }, "30d": { days: 30, interval: "1d" } };
 
 const session = new Session({
-  onRenewed: () => notify("Your session had expired, so a new one was started with the starter watchlist.", "info"),
+  onRenewed: () => {
+    // The old session's watchlists are not the new one's.
+    state.configId = null;
+    notify("Your session had expired, so a new one was started with the starter watchlist.", "info");
+  },
 });
 const api = endpoints(session.call);
 
@@ -36,6 +40,7 @@ let chart;
 let refreshTimer = null;
 let retryTimer = null;
 let countdownTimer = null;
+let recoveries = 0;
 
 // ---- notices -------------------------------------------------------------------------------
 
@@ -55,6 +60,14 @@ function clearNotice() {
 /** A failed load: say what happened; retry by itself when the error is one that passes. */
 function failed(error, retry) {
   if (!(error instanceof ApiError)) throw error;
+  // A watchlist that is gone (deleted elsewhere, or the session was replaced): start over
+  // from the list, once or twice, rather than show an error about something no longer shown.
+  if (error.status === 404 && recoveries < 2) {
+    recoveries += 1;
+    state.configId = null;
+    loadAll();
+    return;
+  }
   if (!error.transient) {
     notify(error.message, "error");
     return;
@@ -91,6 +104,7 @@ async function loadAll() {
     state.loadedAt = new Date();
     renderStatus();
     clearNotice();
+    recoveries = 0;
   } catch (error) {
     failed(error, loadAll);
   }
@@ -472,8 +486,9 @@ function startCreate() {
         await loadAll();
         $("#wl-select").focus();
       } catch (error) {
-        if (error instanceof ApiError && !error.transient) showError(error);
-        else failed(error, () => {});
+        // At the form, whatever it is: a retry is the person's to make.
+        if (error instanceof ApiError) showError(error);
+        else throw error;
       }
     },
     onCancel: () => $("#wl-new").focus(),
@@ -492,8 +507,9 @@ function startEdit() {
         await loadAll();
         $("#wl-edit").focus();
       } catch (error) {
-        if (error instanceof ApiError && !error.transient) showError(error);
-        else failed(error, () => {});
+        // At the form, whatever it is: a retry is the person's to make.
+        if (error instanceof ApiError) showError(error);
+        else throw error;
       }
     },
     onCancel: () => $("#wl-edit").focus(),

@@ -297,6 +297,16 @@ test("API errors become messages and the page recovers by itself", async () => {
   assert.ok(token && token !== "expired-token", "a new session replaced the expired one");
   assert.equal(await page.locator("#overview table.tickers tbody tr").count(), STARTER_TICKERS);
 
+  // The session is revoked while the page is open: the next load makes a new one by itself.
+  const revoked = await fetch(`${BASE}/api/v2/auth/signout`, { method: "POST", headers: { "x-user-id": token } });
+  assert.equal(revoked.status, 204);
+  await page.click("#refresh");
+  await page.locator("#notice", { hasText: "Your session had expired" }).waitFor();
+  await page.locator("#weighted", { hasText: "Starter · weighted score" }).waitFor();
+  const renewed = await tokenOf(page);
+  assert.ok(renewed && renewed !== token, "a new session replaced the revoked one");
+  assert.equal(await page.locator("#notice.error").count(), 0, "no error is left on screen");
+
   // 429 with Retry-After, then 503: each is said, and the page loads again by itself.
   for (const [status, text] of [[429, /Too many requests.*trying again in \d+ s/], [503, /temporarily unavailable.*trying again in \d+ s/]]) {
     let refused = 0;
