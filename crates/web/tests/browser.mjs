@@ -326,6 +326,27 @@ test("API errors become messages and the page recovers by itself", async () => {
   await context.close();
 });
 
+test("data refreshes by itself every minute, without a reload", async () => {
+  const { context, page, problems } = await visit();
+  let loads = 0;
+  let navigations = 0;
+  page.on("request", (r) => /\/api\/v2\/configurations\/[^/]+\/sentiment$/.test(r.url()) && (loads += 1));
+  page.on("framenavigated", (f) => f === page.mainFrame() && (navigations += 1));
+  await page.clock.install();
+  await ready(page);
+  const before = loads;
+  assert.ok(before >= 1);
+  await page.clock.fastForward(30_000);
+  await page.waitForTimeout(300);
+  assert.equal(loads, before, "not before the interval");
+  await page.clock.fastForward(31_000);
+  for (let i = 0; i < 50 && loads === before; i += 1) await page.waitForTimeout(100);
+  assert.ok(loads > before, "a minute later the figures were loaded again");
+  assert.equal(navigations, 1, "the page was not reloaded");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("axe-core finds no serious or critical accessibility violations, light and dark", async () => {
   for (const colorScheme of ["light", "dark"]) {
     // axe is injected as a script, which the page's own CSP would rightly refuse.
