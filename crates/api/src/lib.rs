@@ -70,6 +70,13 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    router_with_site(state, Router::new())
+}
+
+/// The API with extra routes beside it (`serve` adds the dashboard's files), behind the same
+/// layers (request id, security headers, guards, rate limits). A path the extra routes do not
+/// claim keeps the API's JSON 404; a header an extra route sets (its own CSP) is kept.
+pub fn router_with_site(state: AppState, site: Router) -> Router {
     let guard = guard::Guard::new(state.limits.clone());
     let limiting = limit::RateLimiting {
         limiter: Arc::new(rate_limit::ActionLimiter::new(
@@ -111,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(routes::method_not_allowed)
         .fallback(routes::not_found)
         .with_state(state)
+        .merge(site)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(limiting, limit::check))
         .layer(TraceLayer::new_for_http())

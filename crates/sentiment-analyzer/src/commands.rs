@@ -47,7 +47,9 @@ async fn serve(settings: Settings) -> Result<ExitCode, BoxError> {
     let server = api::server::ServerConfig::default().within_fd_limit(setup::raise_fd_limit());
     tracing::debug!(max_connections = server.max_connections, "connection limits");
     tracing::info!("listening on http://{addr}");
-    api::server::serve(listener, api::router(state), server, setup::shutdown_signal()).await?;
+    // The API, and the dashboard's files at `/` beside it.
+    let app = api::router_with_site(state, web::router());
+    api::server::serve(listener, app, server, setup::shutdown_signal()).await?;
 
     tracing::info!("shutting down");
     let _ = stop.send(true);

@@ -363,3 +363,35 @@ fn health_is_answered_while_idle_connections_exhaust_the_file_limit() {
     let _ = child.wait();
     assert!(answered, "/health must stay reachable while idle sockets flood the server");
 }
+
+/// `serve` shows the dashboard at `/` with its policy and caching, and every path it does not
+/// claim keeps the API's JSON 404.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_shows_the_dashboard_and_keeps_the_apis_json_404s() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--source", "sample"]);
+    let client = ::reqwest::Client::new();
+    let page = client.get(format!("{}/", server.base)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let headers = page.headers().clone();
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["cache-control"], "no-cache");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(headers.contains_key("x-request-id"), "the API's layers run for the page too");
+    let html = page.text().await.unwrap();
+    let script = html.split("<script type=\"module\" src=\"").nth(1).unwrap().split('"').next().unwrap();
+    let bundle = client.get(format!("{}{script}", server.base)).send().await.unwrap();
+    assert_eq!(bundle.status(), 200);
+    assert_eq!(bundle.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert!(bundle.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+
+    for path in ["/api/v2/nothing-here", "/nothing-here", "/index.htm"] {
+        let response = client.get(format!("{}{path}", server.base)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{path}: {body}");
+    }
+    let post = client.post(format!("{}/", server.base)).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+}
