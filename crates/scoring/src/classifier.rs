@@ -389,7 +389,7 @@ mod tests {
         scorer.score_explained(&long, Some("summary")).unwrap();
         assert_eq!(
             counting.0.load(std::sync::atomic::Ordering::SeqCst),
-            3 + 2 + MAX_EXPLAINED_HEADLINE_WORDS
+            4 + 2 + MAX_EXPLAINED_HEADLINE_WORDS
         );
     }
 

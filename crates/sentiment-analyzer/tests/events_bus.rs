@@ -200,12 +200,16 @@ async fn a_run_that_turns_a_ticker_negative_publishes_one_shift_on_the_bus_and_i
         .env("TIINGO_BASE_URL", tiingo_fake.uri())
         .env("FINNHUB_BASE_URL", finnhub_fake.uri())
         .env("SENTIMENT_WATCHLIST", "AAPL");
-    let server = Server::spawn(serve);
-    let (status, page) = server.get("/api/v2/events?limit=50");
-    assert_eq!(status, 200, "{page}");
-    let listed: Vec<&Value> =
-        page["events"].as_array().unwrap().iter().filter(|e| e["type"] == "SentimentShifted").collect();
-    assert_eq!(listed.len(), 1, "{page}");
-    assert_eq!(listed[0]["id"], detail["event_id"], "{page}");
-    assert_eq!(listed[0]["detail"], *detail, "the API serves the detail exactly as published");
+    // The support's server and its client block: off the async runtime's worker.
+    let detail = detail.clone();
+    tokio::task::block_in_place(move || {
+        let server = Server::spawn(serve);
+        let (status, page) = server.get("/api/v2/events?limit=50");
+        assert_eq!(status, 200, "{page}");
+        let listed: Vec<&Value> =
+            page["events"].as_array().unwrap().iter().filter(|e| e["type"] == "SentimentShifted").collect();
+        assert_eq!(listed.len(), 1, "{page}");
+        assert_eq!(listed[0]["id"], detail["event_id"], "{page}");
+        assert_eq!(listed[0]["detail"], detail, "the API serves the detail exactly as published");
+    });
 }

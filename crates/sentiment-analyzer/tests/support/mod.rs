@@ -52,10 +52,15 @@ pub struct Server {
 }
 
 impl Server {
+    /// `serve` on `data_dir` with the linear model: these servers test the service, not the
+    /// model (`tests/model.rs` runs the encoder through the binary), and the encoder's first
+    /// ingestion of the sample, explanations included, takes about a minute in a debug build.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
         let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--data-dir", data_dir.to_str().unwrap()];
         args.extend_from_slice(extra);
-        Self::spawn(command(&args))
+        let mut cmd = command(&args);
+        cmd.env("SENTIMENT_MODEL", "linear");
+        Self::spawn(cmd)
     }
 
     /// Starts a prepared `serve` command and waits until it listens.
