@@ -390,16 +390,17 @@ function renderDrivers(drivers) {
     h(
       "ol",
       { class: "drivers" },
+      // Each driver is an article as /api/v2/articles gives it, with its `share` of the score.
       drivers.map((d) =>
         h(
           "li",
           { class: "driver" },
           h("a", { href: safeUrl(d.url), target: "_blank", rel: "noopener noreferrer" }, d.title),
           " ",
-          label(d.label),
+          label(d.sentiment?.label),
           " ",
-          h("span", { class: "muted" }, score(d.score)),
-          words(d.words),
+          h("span", { class: "muted" }, `${score(d.sentiment?.score)} · share of the score ${score(d.share)}`),
+          words(d.explanation?.words),
         ),
       ),
     ),

@@ -199,7 +199,12 @@ test("an article's why is visible", async () => {
   }
   const sentiment = await (await fetch(`${BASE}/api/v2/tickers/${symbol}/sentiment?window=7d`)).json();
   assert.ok(Array.isArray(sentiment.drivers) && sentiment.drivers.length > 0, "the API names what moved the score");
-  assert.ok(await page.locator("#drivers .driver").first().isVisible(), "the score's drivers are listed");
+  const firstDriver = page.locator("#drivers .driver").first();
+  assert.ok(await firstDriver.isVisible(), "the score's drivers are listed");
+  const top = sentiment.drivers[0];
+  const shown = await firstDriver.innerText();
+  assert.ok(shown.includes(top.title) && !shown.includes("No data"), shown);
+  assert.match(shown, new RegExp(top.sentiment.label, "i"));
   // Paging: the next page holds other, older articles.
   const firstIds = await articles.evaluateAll((els) => els.map((e) => e.dataset.articleId));
   await page.click("#articles-older");
@@ -225,7 +230,11 @@ test("an article's why and the score's drivers render from the API's contract", 
   await page.route("**/api/v2/tickers/*/sentiment?*", async (route) => {
     const response = await route.fetch();
     const body = await response.json();
-    body.drivers = [{ article_id: "x1", title: "Maker plunges on recall", url: "https://example.com/story", published_at: body.as_of, score: -0.62, label: "negative", words }];
+    body.drivers = [{
+      share: -0.21, id: "0123456789abcdef0123456789abcdef", title: "Maker plunges on recall", summary: null,
+      url: "https://example.com/story", published_at: body.as_of, tickers: [], sources: [],
+      sentiment: { label: "negative", score: -0.62, confidence: 0.9, model: "test" }, explanation: { words },
+    }];
     return route.fulfill({ response, json: body });
   });
   await ready(page);
