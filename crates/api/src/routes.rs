@@ -145,14 +145,14 @@ pub async fn ticker_sentiment(
         async { aggregates::load_window(&*state.store, &ticker, start, now).await.map_err(ApiError::from) },
         window_articles(&state, &ticker, start),
     )?;
-    let view = crate::views::ticker_view(&state, ticker.clone(), &buckets, now);
-    let (drivers, phrases) = aggregate::drivers(&buckets, &recent, now, state.half_life, MAX_DRIVERS);
+    let summary = aggregate::summarize(&buckets, now, state.half_life);
+    let view = crate::views::ticker_view(&state, ticker.clone(), &summary, &buckets, now);
+    let (drivers, phrases) = aggregate::drivers(&summary, &recent, now, state.half_life, MAX_DRIVERS);
     let drivers = drivers
         .into_iter()
         .map(|d| Driver { share: round(d.share), article: article_view(d.article) })
         .collect();
-    let phrases =
-        phrases.into_iter().map(|w| WordEffectView { word: w.word, effect: round(w.effect) }).collect();
+    let phrases = phrases.iter().map(WordEffectView::from).collect();
     Ok(cached(TickerSentiment { window: window_label(hours), as_of: now, view, drivers, phrases }))
 }
 
@@ -199,6 +199,12 @@ pub struct WordEffectView {
     pub word: String,
     /// How far the word moved the score: the score with it minus the score without it.
     pub effect: f64,
+}
+
+impl From<&domain::WordEffect> for WordEffectView {
+    fn from(w: &domain::WordEffect) -> Self {
+        Self { word: w.word.clone(), effect: round(w.effect) }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -330,13 +336,10 @@ fn article_view(a: &Article) -> ArticleView {
             confidence: round(a.sentiment.confidence),
             model: a.model_version.clone(),
         },
-        explanation: a.explanation.as_ref().map(|e| ArticleExplanation {
-            words: e
-                .words
-                .iter()
-                .map(|w| WordEffectView { word: w.word.clone(), effect: round(w.effect) })
-                .collect(),
-        }),
+        explanation: a
+            .explanation
+            .as_ref()
+            .map(|e| ArticleExplanation { words: e.words.iter().map(WordEffectView::from).collect() }),
     }
 }
 

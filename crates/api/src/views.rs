@@ -72,13 +72,14 @@ pub struct TickerView {
     pub last_updated: Option<DateTime<Utc>>,
 }
 
+/// `summary` is `aggregate::summarize` of `buckets`, which the caller may need too.
 pub(crate) fn ticker_view(
     state: &AppState,
     ticker: Ticker,
+    summary: &aggregate::Summary,
     buckets: &[HourlyBucket],
     now: DateTime<Utc>,
 ) -> TickerView {
-    let summary = aggregate::summarize(buckets, now, state.half_life);
     let source = |s| SourceView::from(aggregate::summarize_source(buckets, s, now, state.half_life));
     TickerView {
         ticker,
@@ -99,7 +100,8 @@ pub(crate) async fn current(
     now: DateTime<Utc>,
 ) -> Result<TickerView, ApiError> {
     let buckets = aggregates::load_window(&*state.store, ticker, now - Duration::hours(hours), now).await?;
-    Ok(ticker_view(state, ticker.clone(), &buckets, now))
+    let summary = aggregate::summarize(&buckets, now, state.half_life);
+    Ok(ticker_view(state, ticker.clone(), &summary, &buckets, now))
 }
 
 #[derive(Serialize, ToSchema)]

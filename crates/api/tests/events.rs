@@ -50,8 +50,16 @@ async fn get(app: &axum::Router, uri: &str) -> (u16, Value) {
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
-#[tokio::test]
-async fn a_ticker_turning_negative_shows_in_the_events_feed() {
+/// An embedded store, the fake upstream, and an announcing pipeline watching AAPL over them.
+struct World {
+    clock: Arc<FakeClock>,
+    store: Arc<dyn domain::store::Store>,
+    aapl: Ticker,
+    upstream: Arc<Upstream>,
+    pipeline: Pipeline,
+}
+
+fn world() -> World {
     let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()));
     let store: Arc<dyn domain::store::Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()).unwrap());
     let aapl = Ticker::parse("AAPL").unwrap();
@@ -68,6 +76,12 @@ async fn a_ticker_turning_negative_shows_in_the_events_feed() {
         },
     )
     .with_announcer(Announcer::new(Arc::new(NoSink), ShiftRule::default()));
+    World { clock, store, aapl, upstream, pipeline }
+}
+
+#[tokio::test]
+async fn a_ticker_turning_negative_shows_in_the_events_feed() {
+    let World { clock, store, aapl, upstream, pipeline } = world();
     let news = |word: &str, n: usize, from: usize| {
         (from..from + n)
             .map(|i| RawArticle {
@@ -124,22 +138,7 @@ async fn a_ticker_turning_negative_shows_in_the_events_feed() {
 #[tokio::test]
 async fn an_unreadable_logged_event_is_left_out_not_a_500() {
     use domain::store::{Condition, Item, Key};
-    let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()));
-    let store: Arc<dyn domain::store::Store> = Arc::new(EmbeddedStore::in_memory(clock.clone()).unwrap());
-    let aapl = Ticker::parse("AAPL").unwrap();
-    let upstream = Arc::new(Upstream(Mutex::new(Vec::new())));
-    let pipeline = Pipeline::new(
-        store.clone(),
-        vec![upstream],
-        Arc::new(FirstWord),
-        clock.clone(),
-        PipelineConfig {
-            default_watchlist: [aapl.clone()].into(),
-            lookback: Duration::days(1),
-            write_concurrency: 2,
-        },
-    )
-    .with_announcer(Announcer::new(Arc::new(NoSink), ShiftRule::default()));
+    let World { clock, store, aapl, pipeline, .. } = world();
     pipeline.run_once().await.unwrap();
     // Newer than the run's event, so first in the feed: a detail type this version lacks.
     let future = serde_json::json!({"source": "sentiment-analyzer", "detail-type": "SomethingNew", "detail": {"schema_version": 2}});

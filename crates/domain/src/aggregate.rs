@@ -90,12 +90,16 @@ pub struct Summary {
     pub counts: LabelCounts,
     /// When the newest contributing bucket was last written.
     pub last_updated: Option<DateTime<Utc>>,
+    /// The window's articles' recency weights summed: the score is their weighted scores
+    /// over this ([`drivers`] divides by it for each article's share).
+    #[serde(skip)]
+    pub weight: f64,
 }
 
 /// Summarises buckets with exponential decay: a bucket `half_life` older than `now` weighs
 /// half as much as one from this hour.
 pub fn summarize(buckets: &[HourlyBucket], now: DateTime<Utc>, half_life: Duration) -> Summary {
-    let half_life_hours = (half_life.num_seconds() as f64 / 3600.0).max(1.0 / 60.0);
+    let half_life_hours = half_life_hours(half_life);
     let mut counts = LabelCounts::default();
     let (mut weighted_sum, mut weighted_count) = (0.0_f64, 0.0_f64);
     let mut last_updated: Option<DateTime<Utc>> = None;
@@ -114,7 +118,7 @@ pub fn summarize(buckets: &[HourlyBucket], now: DateTime<Utc>, half_life: Durati
         last_updated = last_updated.max(bucket.updated_at);
     }
     let score = (weighted_count > 0.0).then(|| (weighted_sum / weighted_count).clamp(-1.0, 1.0));
-    Summary { score, label: score.map(label_for), counts, last_updated }
+    Summary { score, label: score.map(label_for), counts, last_updated, weight: weighted_count }
 }
 
 /// The weight of a bucket that starts at `hour`: 1 for this hour, halving every half-life.
@@ -132,32 +136,34 @@ pub struct Driver<'a> {
     pub share: f64,
 }
 
-/// What moved a ticker's score: the articles (of `articles`, which are in the window) whose
+/// The start of the hour `at` falls in: the hourly bucket an article published then counts in.
+pub fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(Duration::hours(1)).unwrap_or(at)
+}
+
+fn half_life_hours(half_life: Duration) -> f64 {
+    (half_life.num_seconds() as f64 / 3600.0).max(1.0 / 60.0)
+}
+
+/// What moved a ticker's score (`summary`, of the window `articles` are in): the articles whose
 /// shares push it hardest towards where it stands, largest first, at most `top`; and the
 /// headline words whose effects, weighted like their articles, push it most. Empty when the
 /// window holds nothing or the score is exactly 0.
 pub fn drivers<'a>(
-    buckets: &[HourlyBucket],
+    summary: &Summary,
     articles: &'a [crate::Article],
     now: DateTime<Utc>,
     half_life: Duration,
     top: usize,
 ) -> (Vec<Driver<'a>>, Vec<crate::WordEffect>) {
-    let half_life_hours = (half_life.num_seconds() as f64 / 3600.0).max(1.0 / 60.0);
-    let total: f64 = buckets
-        .iter()
-        .filter(|b| b.articles() > 0)
-        .map(|b| recency_weight(b.hour, now, half_life_hours) * b.articles() as f64)
-        .sum();
-    let Some(score) = summarize(buckets, now, half_life).score else { return (Vec::new(), Vec::new()) };
-    let direction = score.signum();
-    if total <= 0.0 || score == 0.0 {
+    let Some(score) = summary.score else { return (Vec::new(), Vec::new()) };
+    if summary.weight <= 0.0 || score == 0.0 {
         return (Vec::new(), Vec::new());
     }
-    let weight = |a: &crate::Article| {
-        let hour = a.published_at.duration_trunc(Duration::hours(1)).unwrap_or(a.published_at);
-        recency_weight(hour, now, half_life_hours) / total
-    };
+    let direction = score.signum();
+    let half_life_hours = half_life_hours(half_life);
+    let weight =
+        |a: &crate::Article| recency_weight(hour_of(a.published_at), now, half_life_hours) / summary.weight;
     let mut drivers: Vec<Driver<'a>> = articles
         .iter()
         .map(|article| Driver { article, share: weight(article) * article.sentiment.score })
@@ -228,7 +234,7 @@ pub fn summarize_source(
     now: DateTime<Utc>,
     half_life: Duration,
 ) -> SourceSummary {
-    let half_life_hours = (half_life.num_seconds() as f64 / 3600.0).max(1.0 / 60.0);
+    let half_life_hours = half_life_hours(half_life);
     let (mut weighted_sum, mut weighted_count, mut articles) = (0.0_f64, 0.0_f64, 0);
     for bucket in buckets {
         let count = bucket.source(source);
@@ -236,8 +242,7 @@ pub fn summarize_source(
             continue;
         }
         articles += count.articles;
-        let age_hours = ((now - bucket.hour).num_seconds() as f64 / 3600.0).max(0.0);
-        let weight = 0.5_f64.powf(age_hours / half_life_hours);
+        let weight = recency_weight(bucket.hour, now, half_life_hours);
         weighted_sum += weight * count.score_sum as f64 / SCORE_SCALE;
         weighted_count += weight * count.articles as f64;
     }
@@ -360,14 +365,13 @@ mod tests {
         ];
         let buckets: Vec<HourlyBucket> = articles
             .iter()
-            .map(|a| HourlyBucket {
-                hour: a.published_at.duration_trunc(Duration::hours(1)).unwrap(),
-                ..HourlyBucket::of_article(a)
-            })
+            .map(|a| HourlyBucket { hour: hour_of(a.published_at), ..HourlyBucket::of_article(a) })
             .collect();
         let score = summarize(&buckets, now, Duration::hours(24)).score.unwrap();
         assert!((score - 0.36).abs() < 1e-9);
-        let (found, words) = drivers(&buckets, &articles, now, Duration::hours(24), 5);
+        let summary = summarize(&buckets, now, Duration::hours(24));
+        assert!((summary.weight - 2.5).abs() < 1e-9);
+        let (found, words) = drivers(&summary, &articles, now, Duration::hours(24), 5);
         let shares: Vec<f64> = found.iter().map(|d| d.share).collect();
         // The negative article pulls against the score and is not a driver.
         assert_eq!(shares.len(), 2);
@@ -375,7 +379,8 @@ mod tests {
         // "record" twice: 0.2 * 1/2.5 + 0.4 * 0.5/2.5 = 0.16; "beats" 0.5/2.5 = 0.2.
         assert_eq!(words.iter().map(|w| w.word.as_str()).collect::<Vec<_>>(), ["beats", "record"]);
         assert!((words[0].effect - 0.2).abs() < 1e-9 && (words[1].effect - 0.16).abs() < 1e-9);
-        assert_eq!(drivers(&[], &articles, now, Duration::hours(24), 5), (Vec::new(), Vec::new()));
+        let empty = summarize(&[], now, Duration::hours(24));
+        assert_eq!(drivers(&empty, &articles, now, Duration::hours(24), 5), (Vec::new(), Vec::new()));
     }
 
     #[test]

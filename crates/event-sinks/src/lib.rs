@@ -5,6 +5,8 @@
 
 pub mod eventbridge;
 pub mod log;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod webhook;
 
 pub use eventbridge::EventBridgeSink;

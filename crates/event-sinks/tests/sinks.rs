@@ -146,7 +146,7 @@ async fn nothing_listening_is_a_reported_failure() {
 }
 
 mod eventbridge {
-    use aws_sdk_sqs::types::QueueAttributeName;
+    use event_sinks::testing::BusQueue;
 
     use super::*;
 
@@ -156,37 +156,14 @@ mod eventbridge {
         let Some(endpoint) = store_dynamodb::testing::endpoint(test) else { return };
         let config = store_dynamodb::local_config(&endpoint).await;
         let events = aws_sdk_eventbridge::Client::new(&config);
-        let sqs = aws_sdk_sqs::Client::new(&config);
         let bus = store_dynamodb::testing::table_name("sentiment-analyzer-test");
-        events.create_event_bus().name(&bus).send().await.unwrap();
-        let queue = sqs.create_queue().queue_name(format!("{bus}-q")).send().await.unwrap();
-        let queue_url = queue.queue_url().unwrap().to_owned();
-        let attributes = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap();
-        let queue_arn = attributes.attributes().unwrap()[&QueueAttributeName::QueueArn].clone();
-        events
-            .put_rule()
-            .name(format!("{bus}-all"))
-            .event_bus_name(&bus)
-            .event_pattern(r#"{"source":["sentiment-analyzer"]}"#)
-            .send()
-            .await
-            .unwrap();
-        events
-            .put_targets()
-            .rule(format!("{bus}-all"))
-            .event_bus_name(&bus)
-            .targets(
-                aws_sdk_eventbridge::types::Target::builder().id("queue").arn(queue_arn).build().unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        let queue = BusQueue::create(
+            &events,
+            aws_sdk_sqs::Client::new(&config),
+            &bus,
+            r#"{"source":["sentiment-analyzer"]}"#,
+        )
+        .await;
 
         // 23 events: three PutEvents calls of at most 10.
         let sent: Vec<Event> = (0..23).map(event).collect();
@@ -194,24 +171,16 @@ mod eventbridge {
         assert_eq!((report.published, report.failed), (23, 0), "{report:?}");
 
         let mut received: Vec<Event> = Vec::new();
-        for _ in 0..20 {
-            let messages =
-                sqs.receive_message().queue_url(&queue_url).max_number_of_messages(10).send().await.unwrap();
-            for message in messages.messages() {
-                let envelope: serde_json::Value = serde_json::from_str(message.body().unwrap()).unwrap();
-                assert_eq!(envelope["source"], "sentiment-analyzer");
-                assert_eq!(envelope["detail-type"], "SourceDegraded");
-                assert_eq!(envelope["detail"]["schema_version"], 1);
-                let wire = WireEvent {
-                    source: envelope["source"].as_str().unwrap().into(),
-                    detail_type: envelope["detail-type"].as_str().unwrap().into(),
-                    detail: envelope["detail"].clone(),
-                };
-                received.push(Event::from_wire(&wire).unwrap());
-            }
-            if received.len() >= sent.len() {
-                break;
-            }
+        for envelope in queue.drain().await {
+            assert_eq!(envelope["source"], "sentiment-analyzer");
+            assert_eq!(envelope["detail-type"], "SourceDegraded");
+            assert_eq!(envelope["detail"]["schema_version"], 1);
+            let wire = WireEvent {
+                source: envelope["source"].as_str().unwrap().into(),
+                detail_type: envelope["detail-type"].as_str().unwrap().into(),
+                detail: envelope["detail"].clone(),
+            };
+            received.push(Event::from_wire(&wire).unwrap());
         }
         received.sort_by(|a, b| a.id.cmp(&b.id));
         let mut expected = sent.clone();

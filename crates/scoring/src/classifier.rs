@@ -104,6 +104,20 @@ pub struct Explanation {
     pub words_not_tried: usize,
 }
 
+/// An article's probabilities: ⅔·headline + ⅓·summary, the headline alone without a summary.
+pub(crate) fn mix(headline: &Probabilities, summary: Option<&Probabilities>) -> Probabilities {
+    match summary {
+        Some(s) => std::array::from_fn(|i| HEADLINE_WEIGHT * headline[i] + (1.0 - HEADLINE_WEIGHT) * s[i]),
+        None => *headline,
+    }
+}
+
+/// `words` joined by spaces, without the one at `skip`: the text occlusion scores.
+fn without_word(words: &[&str], skip: usize) -> String {
+    let kept: Vec<&str> = words.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, w)| *w).collect();
+    kept.join(" ")
+}
+
 /// The label, signed score and confidence for class probabilities in [`LABELS`] order.
 pub fn sentiment(p: Probabilities) -> Sentiment {
     let p = p.map(|x| if x.is_finite() { f64::from(x.max(0.0)) } else { 0.0 });
@@ -154,7 +168,7 @@ impl Scorer {
         let texts: Vec<&str> = std::iter::once(headline).chain(summary).collect();
         let p = self.classifier.probabilities(&texts)?;
         Ok(match p.as_slice() {
-            [h, s] => std::array::from_fn(|i| HEADLINE_WEIGHT * h[i] + (1.0 - HEADLINE_WEIGHT) * s[i]),
+            [h, s] => mix(h, Some(s)),
             [h] => *h,
             _ => return Err(ClassifierError::Inference("wrong number of results".into())),
         })
@@ -170,13 +184,7 @@ impl Scorer {
     pub fn explain(&self, text: &str, top: usize) -> Result<Explanation, ClassifierError> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let tried = words.len().min(MAX_OCCLUDED_WORDS);
-        let variants: Vec<String> = (0..tried)
-            .map(|skip| {
-                let kept: Vec<&str> =
-                    words.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, w)| *w).collect();
-                kept.join(" ")
-            })
-            .collect();
+        let variants: Vec<String> = (0..tried).map(|skip| without_word(&words, skip)).collect();
         let mut texts: Vec<&str> = vec![text];
         texts.extend(variants.iter().map(String::as_str));
         let p = self.classifier.probabilities(&texts)?;
@@ -210,14 +218,7 @@ impl Scorer {
             .filter(|&i| is_content_word(words[i]))
             .take(MAX_EXPLAINED_HEADLINE_WORDS)
             .collect();
-        let variants: Vec<String> = tried
-            .iter()
-            .map(|&skip| {
-                let kept: Vec<&str> =
-                    words.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, w)| *w).collect();
-                kept.join(" ")
-            })
-            .collect();
+        let variants: Vec<String> = tried.iter().map(|&skip| without_word(&words, skip)).collect();
         let mut texts: Vec<&str> = vec![headline];
         texts.extend(summary);
         texts.extend(variants.iter().map(String::as_str));
@@ -229,20 +230,14 @@ impl Scorer {
             Some(_) => (p[0], Some(p[1]), &p[2..]),
             None => (p[0], None, &p[1..]),
         };
-        let mix = |h: &Probabilities| -> Probabilities {
-            match summary_p {
-                Some(s) => std::array::from_fn(|i| HEADLINE_WEIGHT * h[i] + (1.0 - HEADLINE_WEIGHT) * s[i]),
-                None => *h,
-            }
-        };
-        let full = mix(&headline_p);
+        let full = mix(&headline_p, summary_p.as_ref());
         let base = signed(&full);
         let mut effects: Vec<domain::WordEffect> = tried
             .iter()
             .zip(without)
             .map(|(&i, p)| domain::WordEffect {
                 word: display_word(words[i]),
-                effect: round4(base - signed(&mix(p))),
+                effect: round4(base - signed(&mix(p, summary_p.as_ref()))),
             })
             .filter(|e| e.effect.abs() >= MIN_STORED_EFFECT && !e.word.is_empty())
             .collect();

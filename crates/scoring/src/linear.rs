@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 #[cfg(doc)]
 use crate::classifier::LABELS;
-use crate::classifier::{Classifier, ClassifierError, HEADLINE_WEIGHT, ModelKind, Probabilities};
+use crate::classifier::{Classifier, ClassifierError, ModelKind, Probabilities};
 use crate::features::{FeatureConfig, Lexicon, features};
 
 const MAGIC: &[u8; 8] = b"SALINv1\0";
@@ -207,14 +207,7 @@ impl domain::model::SentimentModel for Linear {
 
     /// Mixed as the [`crate::Scorer`] mixes them, so both paths give one answer.
     fn score_article(&self, headline: &str, summary: Option<&str>) -> domain::Sentiment {
-        let h = self.probabilities(headline);
-        let p = match summary.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(summary) => {
-                let s = self.probabilities(summary);
-                std::array::from_fn(|i| HEADLINE_WEIGHT * h[i] + (1.0 - HEADLINE_WEIGHT) * s[i])
-            }
-            None => h,
-        };
-        crate::classifier::sentiment(p)
+        let summary = summary.map(str::trim).filter(|s| !s.is_empty()).map(|s| self.probabilities(s));
+        crate::classifier::sentiment(crate::classifier::mix(&self.probabilities(headline), summary.as_ref()))
     }
 }

@@ -7,7 +7,7 @@ mod support;
 
 use std::process::Command;
 
-use aws_sdk_sqs::types::QueueAttributeName;
+use event_sinks::testing::BusQueue;
 use serde_json::{Value, json};
 use support::{Server, command, run, text};
 use wiremock::matchers::path;
@@ -16,9 +16,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 struct Aws {
     endpoint: String,
     table: String,
-    bus: String,
-    queue_url: String,
-    sqs: aws_sdk_sqs::Client,
+    shifts: BusQueue,
 }
 
 impl Aws {
@@ -26,68 +24,27 @@ impl Aws {
     /// `SentimentShifted` events to a queue.
     async fn start(endpoint: String) -> Self {
         let config = store_dynamodb::local_config(&endpoint).await;
-        let events = aws_sdk_eventbridge::Client::new(&config);
-        let sqs = aws_sdk_sqs::Client::new(&config);
         let table = store_dynamodb::testing::table_name("events");
         let bus = store_dynamodb::testing::table_name("sentiment-analyzer-e2e");
         let out = run(on_aws(command(&["create-table"]), &endpoint, &table, &bus));
         assert!(out.status.success(), "{}", text(&out.stderr));
-        events.create_event_bus().name(&bus).send().await.unwrap();
-        let queue = sqs.create_queue().queue_name(format!("{bus}-shifts")).send().await.unwrap();
-        let queue_url = queue.queue_url().unwrap().to_owned();
-        let attributes = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap();
-        let queue_arn = attributes.attributes().unwrap()[&QueueAttributeName::QueueArn].clone();
-        let rule = format!("{bus}-shifts");
-        events
-            .put_rule()
-            .name(&rule)
-            .event_bus_name(&bus)
-            .event_pattern(r#"{"source":["sentiment-analyzer"],"detail-type":["SentimentShifted"]}"#)
-            .send()
-            .await
-            .unwrap();
-        let target =
-            aws_sdk_eventbridge::types::Target::builder().id("queue").arn(queue_arn).build().unwrap();
-        events.put_targets().rule(&rule).event_bus_name(&bus).targets(target).send().await.unwrap();
-        Self { endpoint, table, bus, queue_url, sqs }
+        let shifts = BusQueue::create(
+            &aws_sdk_eventbridge::Client::new(&config),
+            aws_sdk_sqs::Client::new(&config),
+            &bus,
+            r#"{"source":["sentiment-analyzer"],"detail-type":["SentimentShifted"]}"#,
+        )
+        .await;
+        Self { endpoint, table, shifts }
     }
 
     /// Everything the queue holds now (moto delivers synchronously with `PutEvents`).
     async fn drain(&self) -> Vec<Value> {
-        let mut bodies = Vec::new();
-        loop {
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .unwrap();
-            if received.messages().is_empty() {
-                return bodies;
-            }
-            for message in received.messages() {
-                bodies.push(serde_json::from_str(message.body().unwrap()).unwrap());
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(message.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
+        self.shifts.drain().await
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        on_aws(command(args), &self.endpoint, &self.table, &self.bus)
+        on_aws(command(args), &self.endpoint, &self.table, &self.shifts.bus)
     }
 }
 

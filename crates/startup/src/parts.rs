@@ -122,12 +122,14 @@ pub async fn pipeline(
 /// Where events go (`SENTIMENT_EVENTS`). For EventBridge the SDK configuration comes from the
 /// standard chain (`AWS_ENDPOINT_URL_EVENTBRIDGE` for a local server).
 pub async fn event_sink(settings: &Settings) -> Result<Arc<dyn EventSink>, StartupError> {
-    let sink: Arc<dyn EventSink> = match &settings.events.sink {
-        EventSinkChoice::None => Arc::new(NoSink),
-        EventSinkChoice::Log => Arc::new(event_sinks::LogSink::stderr()),
-        EventSinkChoice::Webhook(config) => {
-            Arc::new(event_sinks::WebhookSink::new(config.clone()).map_err(StartupError::Webhook)?)
-        }
+    // The sink, and where it sends events as the log may show it.
+    let (sink, destination): (Arc<dyn EventSink>, String) = match &settings.events.sink {
+        EventSinkChoice::None => (Arc::new(NoSink), "none".into()),
+        EventSinkChoice::Log => (Arc::new(event_sinks::LogSink::stderr()), "log".into()),
+        EventSinkChoice::Webhook(config) => (
+            Arc::new(event_sinks::WebhookSink::new(config.clone()).map_err(StartupError::Webhook)?),
+            config.redacted(),
+        ),
         EventSinkChoice::EventBridge => {
             let bus = match (&settings.events.bus, settings.host) {
                 (Some(bus), _) => bus.clone(),
@@ -139,19 +141,11 @@ pub async fn event_sink(settings: &Settings) -> Result<Arc<dyn EventSink>, Start
                 return Err(StartupError::NoEventBusRegion);
             }
             let client = aws_sdk_eventbridge::Client::new(&config);
-            Arc::new(event_sinks::EventBridgeSink::new(client, bus))
+            let destination = format!("bus {bus}");
+            (Arc::new(event_sinks::EventBridgeSink::new(client, bus)), destination)
         }
     };
-    tracing::info!(
-        sink = sink.name(),
-        "events: {}",
-        match &settings.events.sink {
-            EventSinkChoice::Webhook(config) => config.redacted(),
-            EventSinkChoice::EventBridge =>
-                format!("bus {}", settings.events.bus.as_deref().unwrap_or(EventSettings::LOCAL_BUS)),
-            _ => sink.name().to_owned(),
-        }
-    );
+    tracing::info!(sink = sink.name(), "events: {destination}");
     Ok(sink)
 }
 

@@ -1,10 +1,10 @@
 //! Per-ticker hourly aggregates: counts by label and the sum of scores, updated atomically
 //! in the same transaction that stores an article.
 
-use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::{RETENTION_DAYS, decode, keys};
-use crate::aggregate::{HourlyBucket, SCORE_SCALE, SourceCount};
+use crate::aggregate::{HourlyBucket, SCORE_SCALE, SourceCount, hour_of};
 use crate::store::{Condition, Item, Key, Query, SkRange, Store, StoreError, Update};
 use crate::{Article, SentimentLabel, SourceKind, Ticker};
 
@@ -15,9 +15,14 @@ fn source_fields(source: SourceKind) -> (&'static str, &'static str) {
     }
 }
 
+/// The key of `ticker`'s bucket for the hour `article` was published in.
+fn bucket_key(ticker: &Ticker, article: &Article) -> Key {
+    Key::new(keys::ticker_pk(ticker), keys::hour_sk(hour_of(article.published_at)))
+}
+
 fn bucket_update(ticker: &Ticker, article: &Article) -> Update {
-    let hour = article.published_at.duration_trunc(Duration::hours(1)).unwrap_or(article.published_at);
-    Update::new(Key::new(keys::ticker_pk(ticker), keys::hour_sk(hour)))
+    let hour = hour_of(article.published_at);
+    Update::new(bucket_key(ticker, article))
         .set("hour_start", hour.timestamp())
         .set("updated_at", article.ingested_at.timestamp())
         .expires_at((hour + Duration::days(RETENTION_DAYS)).timestamp())
@@ -59,9 +64,7 @@ fn count_sources(mut update: Update, article: &Article, sources: &[SourceKind]) 
 /// hour, tickers and sources), when the article is re-scored. Only if the hour's bucket still
 /// exists: an expired bucket is not brought back with the difference alone.
 pub(crate) fn rescore_article(ticker: &Ticker, before: &Article, after: &Article) -> Update {
-    let hour = before.published_at.duration_trunc(Duration::hours(1)).unwrap_or(before.published_at);
-    let mut update =
-        Update::new(Key::new(keys::ticker_pk(ticker), keys::hour_sk(hour))).when(Condition::Exists);
+    let mut update = Update::new(bucket_key(ticker, before)).when(Condition::Exists);
     if before.sentiment.label != after.sentiment.label {
         update = update.add(before.sentiment.label.as_str(), -1).add(after.sentiment.label.as_str(), 1);
     }
@@ -126,7 +129,7 @@ pub async fn load_window(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Vec<HourlyBucket>, StoreError> {
-    let first_whole = start.duration_trunc(Duration::hours(1)).unwrap_or(start);
+    let first_whole = hour_of(start);
     let first_whole = if first_whole < start { first_whole + Duration::hours(1) } else { first_whole };
     // Two queries of one partition, run at once: the edge's articles and the whole hours.
     let whole_hours = async {

@@ -54,6 +54,20 @@ fn link_item(article: &Article, ticker: &Ticker, version: i64) -> Result<Item, S
         .with_attr(VERSION, version))
 }
 
+/// The writes that replace a stored article read at `version`: the article at `version + 1`,
+/// conditioned on nobody having changed it since (at index 0), and its ticker links.
+fn replace_ops(article: &Article, version: i64) -> Result<Vec<WriteOp>, StoreError> {
+    let next = version + 1;
+    let mut ops = vec![WriteOp::Put {
+        item: article_item(article, next)?,
+        condition: Condition::Equals(VERSION.into(), Value::from(version)),
+    }];
+    for ticker in &article.tickers {
+        ops.push(WriteOp::Put { item: link_item(article, ticker, next)?, condition: Condition::Always });
+    }
+    Ok(ops)
+}
+
 /// Stores a scored article, or credits an existing one with the new sources and tickers.
 /// Idempotent: recording the same article again returns `Duplicate` and changes nothing.
 /// Bounded: losing `MAX_CREDIT_ATTEMPTS` races in a row is reported, never retried forever.
@@ -136,18 +150,13 @@ pub async fn record_with(
             return Ok(RecordOutcome::Duplicate);
         }
 
-        let next = version + 1;
-        let mut ops = vec![WriteOp::Put {
-            item: article_item(&merged, next)?,
-            condition: Condition::Equals(VERSION.into(), Value::from(version)),
-        }];
+        let mut ops = replace_ops(&merged, version)?;
         ops.extend(claims.iter().cloned());
         let new_sources: Vec<SourceKind> = SourceKind::ALL
             .into_iter()
             .filter(|s| merged.is_credited_to(*s) && !before.is_credited_to(*s))
             .collect();
         for ticker in &merged.tickers {
-            ops.push(WriteOp::Put { item: link_item(&merged, ticker, next)?, condition: Condition::Always });
             if new_tickers.contains(ticker) {
                 ops.push(WriteOp::Update(aggregates::count_article(ticker, &merged)));
             } else if !new_sources.is_empty() {
@@ -232,15 +241,13 @@ async fn rescore_one(
             model_version: scored.model_version,
             ..before.clone()
         };
-        let next = version + 1;
-        let mut ops = vec![WriteOp::Put {
-            item: article_item(&after, next)?,
-            condition: Condition::Equals(VERSION.into(), Value::from(version)),
-        }];
-        for ticker in &after.tickers {
-            ops.push(WriteOp::Put { item: link_item(&after, ticker, next)?, condition: Condition::Always });
-            ops.push(WriteOp::Update(aggregates::rescore_article(ticker, &before, &after)));
-        }
+        let mut ops = replace_ops(&after, version)?;
+        ops.extend(
+            after
+                .tickers
+                .iter()
+                .map(|ticker| WriteOp::Update(aggregates::rescore_article(ticker, &before, &after))),
+        );
         match retry::transient(|| store.transact(ops.clone())).await {
             Ok(()) => {
                 done.rescored += 1;
