@@ -12,6 +12,8 @@
 //! character 3–5-grams of each word, and the direction features. Each is hashed (FNV-1a, then
 //! a multiplicative mix) into one of `2^bits` buckets; nothing here depends on hash-map order.
 
+use std::borrow::Cow;
+
 use crate::encoder::normalise;
 
 /// Stands for a cashtag between masking and word splitting (a private-use character, which
@@ -277,7 +279,10 @@ fn hash32(word: &str) -> u32 {
 }
 
 /// Cashtags (`$AAPL`, `$brk.b`) become [`CASHTAG`]; a `$` before a digit stays (an amount).
-fn mask_cashtags(text: &str) -> String {
+fn mask_cashtags(text: &str) -> Cow<'_, str> {
+    if !text.contains('$') {
+        return Cow::Borrowed(text);
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -303,7 +308,7 @@ fn mask_cashtags(text: &str) -> String {
         out.push(chars[i]);
         i += 1;
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Splits into words (letters and digits, joined by `.`, `,`, `'`, `&` or `-` between two of
@@ -379,15 +384,15 @@ pub fn words(text: &str, lexicon: &Lexicon) -> Vec<Word> {
         } else if is_punctuation(token) {
             lower
         } else {
-            let alphabetic: Vec<char> = token.chars().filter(|c| c.is_alphabetic()).collect();
-            let capitalised = alphabetic.first().is_some_and(|c| c.is_uppercase());
-            let all_caps = alphabetic.len() >= 2 && alphabetic.iter().all(|c| c.is_uppercase());
+            let (mut letters, mut capitals, mut capitalised) = (0usize, 0usize, false);
+            for c in token.chars().filter(|c| c.is_alphabetic()) {
+                capitalised |= letters == 0 && c.is_uppercase();
+                letters += 1;
+                capitals += usize::from(c.is_uppercase());
+            }
+            let all_caps = letters >= 2 && capitals == letters;
             let last_is_name = out.last().is_some_and(|w| w.text == ENTITY);
-            if all_caps
-                && alphabetic.len() <= 5
-                && !ACRONYMS.contains(&lower.as_str())
-                && !lexicon.contains(&lower)
-            {
+            if all_caps && letters <= 5 && !ACRONYMS.contains(&lower.as_str()) && !lexicon.contains(&lower) {
                 ENTITY.to_owned()
             } else if capitalised && last_is_name && NAME_SUFFIXES.contains(&lower.as_str()) {
                 continue;
@@ -470,6 +475,8 @@ pub fn features(text: &str, lexicon: &Lexicon, config: &FeatureConfig) -> Vec<(u
     let hasher = Hasher::new(config.bits);
     let mut out: Vec<(u32, f32)> = Vec::with_capacity(words.len() * 16);
     let content: Vec<&Word> = words.iter().filter(|w| !is_punctuation(&w.text) || w.text == "%").collect();
+    // One buffer for every word's "<word>" characters.
+    let mut padded: Vec<char> = Vec::new();
     for (i, w) in words.iter().enumerate() {
         if is_punctuation(&w.text) {
             continue;
@@ -492,8 +499,10 @@ pub fn features(text: &str, lexicon: &Lexicon, config: &FeatureConfig) -> Vec<(u
             }
         }
         if config.char_weight > 0.0 && !w.text.starts_with('<') {
-            let padded: Vec<char> =
-                std::iter::once('<').chain(w.text.chars()).chain(std::iter::once('>')).collect();
+            padded.clear();
+            padded.push('<');
+            padded.extend(w.text.chars());
+            padded.push('>');
             let mut buf = [0u8; 4 * 8];
             for n in usize::from(config.char_min)..=usize::from(config.char_max) {
                 for window in padded.windows(n) {
@@ -516,13 +525,20 @@ pub fn features(text: &str, lexicon: &Lexicon, config: &FeatureConfig) -> Vec<(u
         ));
     }
     out.sort_unstable_by_key(|(b, _)| *b);
-    let mut merged: Vec<(u32, f32)> = Vec::with_capacity(out.len());
-    for (b, v) in out {
-        match merged.last_mut() {
+    // Repeats summed in place: `kept` entries are merged, the rest are still to read.
+    let mut kept = 0usize;
+    for i in 0..out.len() {
+        let (b, v) = out[i];
+        match kept.checked_sub(1).map(|k| &mut out[k]) {
             Some((last, total)) if *last == b => *total += v,
-            _ => merged.push((b, v)),
+            _ => {
+                out[kept] = (b, v);
+                kept += 1;
+            }
         }
     }
+    out.truncate(kept);
+    let mut merged = out;
     let norm = merged.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {
         for (_, v) in &mut merged {

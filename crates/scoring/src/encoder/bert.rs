@@ -1,10 +1,12 @@
 //! The BERT forward pass in candle: embeddings, six post-norm transformer layers, mean pooling
-//! over real tokens and a linear head. Weights arrive as f32 (dequantised at load).
+//! over real tokens and a linear head, with a batch's tokens packed so padding costs nothing
+//! outside attention. Weights arrive as f32 (dequantised at load).
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::ops::{layer_norm, softmax_last_dim};
 
 use super::EncoderError;
+use super::gelu::gelu_erf;
 use super::weights::Weights;
 
 /// The dimensions the network is built with, read from `config.json`.
@@ -111,49 +113,69 @@ impl Bert {
         &self.dims
     }
 
-    /// Logits for a batch of token-id sequences, padded here to the longest one; padding is
-    /// masked out of attention and of the mean pool, so each row's result does not depend on
-    /// what it was batched with.
+    /// Logits for a batch of token-id sequences. The tokens of all sequences are packed into
+    /// one matrix for the per-token work (the linear layers, norms and GELU: nearly all of the
+    /// arithmetic), so no time goes to padding there; only attention, which mixes tokens within
+    /// a sequence, pads each sequence to the longest one and masks the padding out. So each
+    /// row's result does not depend on what it was batched with.
     pub fn logits(&self, batch: &[Vec<u32>]) -> candle_core::Result<Vec<Vec<f32>>> {
         let b = batch.len();
         if b == 0 {
             return Ok(Vec::new());
         }
-        let n = batch.iter().map(Vec::len).max().unwrap_or(0).clamp(1, self.dims.max_positions);
         let (h, heads) = (self.dims.hidden, self.dims.heads);
         let head_dim = h / heads;
         let device = Device::Cpu;
 
-        let mut ids = Vec::with_capacity(b * n);
-        let mut mask = Vec::with_capacity(b * n);
-        for seq in batch {
-            for pos in 0..n {
-                match seq.get(pos) {
-                    Some(&id) if (id as usize) < self.dims.vocab => {
-                        ids.push(id);
-                        mask.push(1f32);
-                    }
-                    // Out-of-vocabulary ids cannot come from our tokenizer; treat as padding.
-                    Some(_) | None => {
-                        ids.push(0);
-                        mask.push(0f32);
-                    }
+        // Packed tokens: ids, their positions, and each sequence's length. Ids outside the
+        // vocabulary cannot come from our tokenizer; they are skipped (their position too).
+        let (mut ids, mut positions, mut lengths) = (Vec::new(), Vec::new(), vec![0usize; b]);
+        for (seq, length) in batch.iter().zip(&mut lengths) {
+            for (pos, &id) in seq.iter().take(self.dims.max_positions).enumerate() {
+                if (id as usize) < self.dims.vocab {
+                    ids.push(id);
+                    positions.push(pos as u32);
+                    *length += 1;
                 }
             }
         }
-        let ids = Tensor::from_vec(ids, b * n, &device)?;
-        let mask = Tensor::from_vec(mask, (b, n), &device)?;
+        let tokens = ids.len();
+        if tokens == 0 {
+            // Nothing to read: every row gets the head's bias, as a mean over no tokens would.
+            let logits = self.head.forward(&Tensor::zeros((b, h), DType::F32, &device)?)?;
+            return logits.to_vec2::<f32>();
+        }
+        let n = lengths.iter().copied().max().unwrap_or(1).max(1);
 
-        let words = self.word_embeddings.index_select(&ids, 0)?.reshape((b, n, h))?;
-        let positions = self.position_embeddings.narrow(0, 0, n)?;
-        let x = words.broadcast_add(&positions)?.broadcast_add(&self.token_type_row)?.reshape((b * n, h))?;
+        // Attention's padded layout: slot (s, i) reads packed row `start(s) + i` (padding
+        // slots read row 0 and are masked), and packed row j goes back from its slot.
+        let (mut to_padded, mut to_packed, mut mask) = (Vec::with_capacity(b * n), Vec::new(), Vec::new());
+        let mut start = 0u32;
+        for (s, &length) in lengths.iter().enumerate() {
+            for i in 0..n {
+                let real = i < length;
+                to_padded.push(if real { start + i as u32 } else { 0 });
+                mask.push(if real { 0f32 } else { -1e9 });
+                if real {
+                    to_packed.push((s * n + i) as u32);
+                }
+            }
+            start += length as u32;
+        }
+        let to_padded = Tensor::from_vec(to_padded, b * n, &device)?;
+        let to_packed = Tensor::from_vec(to_packed, tokens, &device)?;
+        let key_bias = Tensor::from_vec(mask, (b, 1, 1, n), &device)?;
+
+        let ids = Tensor::from_vec(ids, tokens, &device)?;
+        let positions = Tensor::from_vec(positions, tokens, &device)?;
+        let words = self.word_embeddings.index_select(&ids, 0)?;
+        let x = (words + self.position_embeddings.index_select(&positions, 0)?)?
+            .broadcast_add(&self.token_type_row)?;
         let mut x = self.embedding_norm.forward(&x)?;
 
-        // 0 for real tokens, a large negative number for padding keys.
-        let key_bias = mask.affine(1e9, -1e9)?.reshape((b, 1, 1, n))?;
         let scale = 1.0 / (head_dim as f64).sqrt();
         let split = |t: Tensor| -> candle_core::Result<Tensor> {
-            t.reshape((b, n, heads, head_dim))?.transpose(1, 2)?.contiguous()
+            t.index_select(&to_padded, 0)?.reshape((b, n, heads, head_dim))?.transpose(1, 2)?.contiguous()
         };
         for layer in &self.layers {
             let q = split(layer.query.forward(&x)?)?;
@@ -161,17 +183,28 @@ impl Bert {
             let v = split(layer.value.forward(&x)?)?;
             let scores = q.matmul(&k.transpose(2, 3)?.contiguous()?)?.affine(scale, 0.0)?;
             let attention = softmax_last_dim(&scores.broadcast_add(&key_bias)?)?;
-            let context = attention.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((b * n, h))?;
+            let context = attention
+                .matmul(&v)?
+                .transpose(1, 2)?
+                .contiguous()?
+                .reshape((b * n, h))?
+                .index_select(&to_packed, 0)?;
             let attended = layer.attention_norm.forward(&(layer.attention_out.forward(&context)? + &x)?)?;
-            let inner = layer.intermediate.forward(&attended)?.gelu_erf()?;
+            let inner = gelu_erf(&layer.intermediate.forward(&attended)?)?;
             x = layer.output_norm.forward(&(layer.output.forward(&inner)? + &attended)?)?;
         }
 
-        let x = x.reshape((b, n, h))?;
-        let weights = mask.reshape((b, n, 1))?;
-        let summed = x.broadcast_mul(&weights)?.sum(1)?;
-        let counts = mask.sum_keepdim(1)?.clamp(1e-9f32, f32::MAX)?;
-        let pooled = summed.broadcast_div(&counts)?;
+        // Mean over each sequence's tokens: a (b × tokens) 0/1 matrix times x, over the count.
+        let mut membership = vec![0f32; b * tokens];
+        let mut start = 0;
+        for (s, &length) in lengths.iter().enumerate() {
+            membership[s * tokens + start..s * tokens + start + length].fill(1.0);
+            start += length;
+        }
+        let membership = Tensor::from_vec(membership, (b, tokens), &device)?;
+        let counts: Vec<f32> = lengths.iter().map(|&l| (l as f32).max(1e-9)).collect();
+        let counts = Tensor::from_vec(counts, (b, 1), &device)?;
+        let pooled = membership.matmul(&x)?.broadcast_div(&counts)?;
         let logits = self.head.forward(&pooled)?;
         logits.to_dtype(DType::F32)?.to_vec2::<f32>()
     }

@@ -6,6 +6,7 @@
 //! start-up with the file's name rather than scoring with the wrong weights.
 
 mod bert;
+mod gelu;
 mod textprep;
 mod weights;
 mod wordpiece;
