@@ -35,6 +35,9 @@ fn starts_link(chars: &[char]) -> bool {
 /// The six steps of the spec, in order: controls to spaces, links and @mentions removed,
 /// `$`/`#` before a letter dropped, emoji removed, whitespace collapsed and trimmed.
 pub fn normalise(text: &str) -> String {
+    if is_plain(text) {
+        return collapse_whitespace(text);
+    }
     let chars: Vec<char> = text.chars().map(|c| if is_control(c) { ' ' } else { c }).collect();
 
     let mut without_links = Vec::with_capacity(chars.len());
@@ -91,6 +94,29 @@ pub fn normalise(text: &str) -> String {
     out
 }
 
+/// Nothing for the first five steps to do: no control character, emoji, `@`, `$` or `#`, and
+/// no `http` or `www.` anywhere (checked loosely: any such text takes the full path).
+fn is_plain(text: &str) -> bool {
+    let special = |c: char| is_control(c) || is_emoji(c) || matches!(c, '@' | '$' | '#');
+    !text.chars().any(special)
+        && !text
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"http") || w.eq_ignore_ascii_case(b"www."))
+}
+
+/// The last step alone: runs of whitespace become one space, none at either end.
+fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalise;
@@ -102,5 +128,8 @@ mod tests {
         assert_eq!(normalise("  tab\there\u{a0}and\nnew line  "), "tab here and new line");
         assert_eq!(normalise("xhttp://keep.me"), "xhttp://keep.me");
         assert_eq!(normalise(""), "");
+        // The plain-text path (nothing but whitespace to fix) collapses alike.
+        assert_eq!(normalise(" plain  text\u{a0}here\u{2003} "), "plain text here");
+        assert_eq!(normalise("WWW.example.com up"), "up");
     }
 }
